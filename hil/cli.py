@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+"""The `lgn` command line (DESIGN.md contract 3).
+
+Each command lives in its own module under hil/commands and exposes
+`register(subparsers)`, which adds a parser whose `func(args)` returns a dict. Progress
+goes to stderr; with --json the dict is printed as exactly one JSON object on stdout.
+Bad input raises one of USER_ERRORS and ends as a one-line message with exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+from host.netlist import NetlistError
+
+# Explicit list (no folder scanning): the order is the order of `lgn --help`.
+COMMANDS = ["train", "eval", "rtl", "synth", "board", "infer", "hil", "demo"]
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+USER_ERRORS = (UsageError, NetlistError, ValueError, FileNotFoundError, PermissionError,
+               IsADirectoryError, NotADirectoryError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lgn", description="logic-gate networks with FPGAs in the loop")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module(f"hil.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"hil.commands.{name}":
+                continue  # not built yet
+            raise
+        mod.register(sub)
+    return p
+
+
+def add_json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        print("lgn: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as e:
+        print(f"lgn {args.command}: error: {one_line(e)}", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug, not bad input: still one line unless asked for more
+        if os.environ.get("LGN_DEBUG"):
+            raise
+        print(f"lgn {args.command}: internal error: {type(e).__name__}: {one_line(e)} "
+              f"(set LGN_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1
+    if result is None:
+        result = {}
+    if getattr(args, "json", False):
+        print(json.dumps(result, default=_jsonable))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}", file=sys.stderr)
+    return 0
+
+
+def one_line(e: BaseException) -> str:
+    msg = str(e) or type(e).__name__
+    if isinstance(e, OSError) and e.filename and e.strerror:
+        msg = f"{e.strerror}: {e.filename}"
+    return " ".join(msg.split())
+
+
+def _jsonable(o):
+    import numpy as np
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""One module per `lgn` command; each exposes `register(subparsers)` (see hil.cli)."""
