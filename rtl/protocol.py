@@ -492,6 +492,179 @@ def max_load_count(max_body: int) -> int:
     return max(0, min((max_body - LOAD_FIXED_BYTES) // GATE_RECORD_BYTES, 0xFFFF))
 
 
+# Reference board (the board side, executable) -------------------------------------------------
+#
+# A plain-Python implementation of the board's side of the protocol: frame checks in the
+# documented order, every command, the counters. It is the executable form of the
+# board-side rules in docs/protocol.md, used to test the host session without Verilator and
+# as a differential reference for the virtual board. It is NOT the virtual board (that is
+# the real RTL in Verilator, boards/sim) and its cycle counts are a model, not a measurement.
+
+class ReferenceBoard:
+    def __init__(self, max_inputs=1024, max_width=4096, max_layers=8, max_classes=16,
+                 gates_per_cycle=64, lanes=64, max_body=4096, max_gates=32768,
+                 clock_hz=50_000_000):
+        self.info = Info(PROTOCOL_VERSION, max_inputs, max_width, max_layers, max_classes,
+                         gates_per_cycle, lanes, max_body, max_gates, clock_hz, 0)
+        self._rx = bytearray()
+        self._tx = bytearray()
+        self._skipping = False
+        self._power_up()
+
+    def _power_up(self) -> None:
+        self.config: Config | None = None
+        self.gates: list[np.ndarray] = []
+        self.counters = dict.fromkeys(f.name for f in fields(Status) if f.name != "tag")
+        for k in self.counters:
+            self.counters[k] = 0
+
+    # byte stream, same verbs as a transport
+    def write(self, data) -> None:
+        for piece in _split_keep(bytes(data)):
+            if piece == b"\x00":
+                frame, self._rx = bytes(self._rx), bytearray()
+                if self._skipping:
+                    self._skipping = False
+                elif frame:
+                    self._tx += self.handle_encoded(frame)
+            elif not self._skipping:
+                self._rx += piece
+                if len(self._rx) > max_encoded_frame(self.info.max_body):
+                    self._rx.clear()
+                    self._skipping = True
+                    self.counters["cobs_errors"] += 1
+                    self._tx += self._error(Err.FRAME_TOO_LONG, 0, 0, self.info.max_body)
+
+    def read(self, max_bytes: int = -1, timeout: float = 0.0) -> bytes:
+        n = len(self._tx) if max_bytes is None or max_bytes < 0 else max_bytes
+        out, self._tx = bytes(self._tx[:n]), self._tx[n:]
+        return out
+
+    def close(self) -> None:
+        pass
+
+    def power_cycle(self) -> None:
+        """As if the board was reset behind the host's back (tag back to 0)."""
+        self._power_up()
+
+    # one frame
+    def handle_encoded(self, encoded: bytes) -> bytes:
+        r = decode_frame(encoded, self.info.max_body)
+        if isinstance(r, BadFrame):
+            key = {Err.BAD_CRC: "crc_errors", Err.BAD_COBS: "cobs_errors",
+                   Err.FRAME_TOO_LONG: "cobs_errors"}.get(r.code, "other_errors")
+            self.counters[key] += 1
+            return self._error(r.code, r.seq, r.type, r.detail)
+        self.counters["frames_ok"] += 1
+        try:
+            rtype, body = self.execute(r.type, r.body)
+        except _Reject as e:
+            self.counters["other_errors"] += 1
+            return self._error(e.code, r.seq, r.type, e.detail)
+        return encode_frame(r.seq, rtype, body)
+
+    def _error(self, code, seq, ftype, detail) -> bytes:
+        return encode_frame(seq, TYPE_ERROR, ErrorBody(int(code), ftype, detail & 0xFFFF).pack())
+
+    def execute(self, ftype: int, body: bytes) -> tuple[int, bytes]:
+        i = self.info
+        if ftype not in {int(c) for c in Cmd}:
+            raise _Reject(Err.UNKNOWN_CMD)
+        reply = ftype | REPLY_FLAG
+        if ftype in (Cmd.INFO, Cmd.RESET, Cmd.STATUS) and body:
+            raise _Reject(Err.BAD_LENGTH, len(body))
+        tag = self.config.tag if self.config else 0
+        if ftype == Cmd.INFO:
+            return reply, Info(**{**i.as_dict(), "config_tag": tag}).pack()
+        if ftype == Cmd.RESET:
+            self._power_up()
+            return reply, b""
+        if ftype == Cmd.STATUS:
+            return reply, Status(tag, **self.counters).pack()
+        if ftype == Cmd.CONFIG:
+            try:
+                c = Config.unpack(body)
+            except ValueError:
+                raise _Reject(Err.BAD_LENGTH, len(body)) from None
+            for need, have in ((c.inputs, i.max_inputs), (len(c.widths), i.max_layers),
+                               (c.classes, i.max_classes), (max(c.widths, default=0), i.max_width),
+                               (sum(c.widths), i.max_gates)):
+                if need > have:
+                    raise _Reject(Err.OVER_CAPACITY, have)
+            if (not c.inputs or not c.widths or not c.classes or not c.tag or min(c.widths) == 0
+                    or c.widths[-1] % c.classes):
+                raise _Reject(Err.BAD_ARG)
+            self.config = c
+            self.gates = [np.zeros(w, GATE_DTYPE) for w in c.widths]
+            return reply, b""
+        if self.config is None:
+            raise _Reject(Err.NOT_CONFIGURED)
+        c = self.config
+        if ftype == Cmd.LOAD:
+            try:
+                layer, first, rec = decode_load(body)
+            except ValueError:
+                raise _Reject(Err.BAD_LENGTH, len(body)) from None
+            if layer >= len(c.widths) or first + len(rec) > c.widths[layer]:
+                raise _Reject(Err.BAD_ARG, 0 if layer >= len(c.widths) else 2)
+            prev = c.inputs if layer == 0 else c.widths[layer - 1]
+            if len(rec) and (rec["a"].max() >= prev or rec["b"].max() >= prev or rec["op"].max() > 15):
+                raise _Reject(Err.BAD_ARG, LOAD_FIXED_BYTES)
+            self.gates[layer][first:first + len(rec)] = rec
+            return reply, b""
+        # RUN
+        try:
+            mode, layer, packed = decode_run(body, c.inputs)
+        except ValueError:
+            raise _Reject(Err.BAD_LENGTH, len(body)) from None
+        if mode > 1 or (mode == 1 and layer >= len(c.widths)):
+            raise _Reject(Err.BAD_ARG, 0 if mode > 1 else 1)
+        count = packed.shape[0]
+        if run_reply_bytes(mode, count, c.classes, c.widths[layer] if mode else 0) > i.max_body:
+            raise _Reject(Err.OVER_CAPACITY, i.max_body)
+        net = self._netlist()
+        bits = unpack_samples(packed, c.inputs)
+        from host.softmodel import SoftModel          # numpy only
+        model = SoftModel(net)
+        upto = layer if mode else len(c.widths) - 1
+        cycles = -(-count // i.lanes) * sum(-(-w // i.gates_per_cycle) for w in c.widths[:upto + 1])
+        self.counters["runs"] += 1
+        self.counters["samples"] += count
+        self.counters["busy_cycles"] += cycles
+        if mode == 1:
+            return reply, encode_run_reply(c.tag, cycles, bits=model.layer_bits(bits, layer))
+        scores = model.scores(bits) if count else np.zeros((0, c.classes), np.int32)
+        return reply, encode_run_reply(c.tag, cycles, scores=scores, pred=np.argmax(scores, axis=1))
+
+    def _netlist(self):
+        from host.netlist import Layer, Netlist
+        c = self.config
+        layers = [Layer(g["a"].astype(np.int32), g["b"].astype(np.int32), g["op"].copy())
+                  for g in self.gates]
+        return Netlist(inputs=c.inputs, layers=layers, classes=c.classes)
+
+
+class _Reject(Exception):
+    def __init__(self, code: Err, detail: int = 0):
+        super().__init__(code.name)
+        self.code, self.detail = code, detail
+
+
+def _split_keep(data: bytes) -> Iterator[bytes]:
+    """Split at 0x00, keeping each delimiter as its own piece."""
+    start = 0
+    while True:
+        k = data.find(b"\x00", start)
+        if k < 0:
+            if start < len(data):
+                yield data[start:]
+            return
+        if k > start:
+            yield data[start:k]
+        yield b"\x00"
+        start = k + 1
+
+
 # The Verilog header -------------------------------------------------------------------------
 
 HEADER_PATH = Path(__file__).resolve().parent / "hdl" / "generated" / "lgn_protocol.vh"

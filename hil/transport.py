@@ -1,0 +1,297 @@
+# SPDX-License-Identifier: MIT
+"""Byte transports to a board, chosen by URL (pyserial style). They move bytes only.
+
+    sim                                   the virtual board in this process (boards.sim)
+    sim?faults=stuck=0.02&fault-seed=1    ... with engine faults; also baud=N (UART in the loop)
+    tcp://host:port                       a plain TCP socket (e.g. `lgn board serve --listen`)
+    socket://host:port, loop://, rfc2217://...   any pyserial URL handler
+    /dev/ttyUSB0?baud=3000000, /dev/pts/N, COM3   a serial device through pyserial
+
+Every transport has the same three verbs (the VirtualBoard's): `write(data)` sends all of
+`data`; `read(max_bytes=-1, timeout=0.0)` waits up to `timeout` seconds for at least one byte
+and returns what has arrived (b"" on timeout, at most `max_bytes` if > 0); `close()`.
+Options a transport does not know are rejected with a message listing the ones it does.
+"""
+from __future__ import annotations
+
+import os
+import select
+import socket
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULT_BAUD = 3_000_000       # the engine UART's design rate on the ULX3S
+_CHUNK = 1 << 16
+
+
+class TransportError(OSError):
+    """The link failed (closed, unreachable, device gone); the message says which."""
+
+
+class Transport:
+    """Interface; subclasses implement _write/_read/_close."""
+    url = ""
+
+    def write(self, data) -> None:
+        if data:
+            self._write(bytes(data))
+
+    def read(self, max_bytes: int = -1, timeout: float = 0.0) -> bytes:
+        return self._read(max_bytes if max_bytes and max_bytes > 0 else _CHUNK, max(0.0, timeout))
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+    def _write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _read(self, max_bytes: int, timeout: float) -> bytes:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        pass
+
+
+# URL parsing ---------------------------------------------------------------------------------
+
+def split_options(url: str) -> tuple[str, dict[str, str]]:
+    """'/dev/ttyUSB0?baud=115200&timeout=1' -> ('/dev/ttyUSB0', {'baud': '115200', 'timeout': '1'})."""
+    base, _, query = url.partition("?")
+    opts = {}
+    for k, v in parse_qsl(query, keep_blank_values=True, strict_parsing=False):
+        opts[k.replace("_", "-")] = v
+    return base, opts
+
+
+def _take(opts: dict, key: str, conv, default, url: str):
+    if key not in opts:
+        return default
+    raw = opts.pop(key)
+    try:
+        return conv(raw)
+    except ValueError:
+        raise ValueError(f"board URL {url!r}: option {key}={raw!r} is not a valid "
+                         f"{conv.__name__}") from None
+
+
+def _reject_unknown(opts: dict, url: str, known: list[str]) -> None:
+    if opts:
+        raise ValueError(f"board URL {url!r}: unknown option(s) {', '.join(sorted(opts))} "
+                         f"(this transport takes: {', '.join(known) or 'none'})")
+
+
+def open_transport(url: str, opts: dict | None = None) -> Transport:
+    """Open the transport for a board URL. `opts` (already split off the URL) is consumed."""
+    if opts is None:
+        url, opts = split_options(url)
+    opts = dict(opts)
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if url == "sim" or scheme == "sim":
+        return SimTransport.from_options(url, opts)
+    if scheme == "tcp":
+        return TcpTransport.from_url(url, opts)
+    if scheme or url.startswith("/dev/") or url.upper().startswith("COM") or os.path.exists(url):
+        return SerialTransport.from_url(url, opts)
+    raise ValueError(f"unknown board URL {url!r}: use sim, tcp://host:port, socket://host:port, "
+                     f"or a serial device such as /dev/ttyUSB0")
+
+
+# The virtual board in-process ------------------------------------------------------------------
+
+class ObjectTransport(Transport):
+    """Any in-process object with the same verbs (write, read(max_bytes, timeout), close)."""
+
+    def __init__(self, board, url: str = ""):
+        self.board = board
+        self.url = url or type(board).__name__
+
+    def _write(self, data: bytes) -> None:
+        self.board.write(data)
+
+    def _read(self, max_bytes: int, timeout: float) -> bytes:
+        return self.board.read(max_bytes, timeout)
+
+    def _close(self) -> None:
+        self.board.close()
+
+
+class SimTransport(ObjectTransport):
+    """boards.sim.VirtualBoard (the real RTL in Verilator) in this process."""
+
+    def __init__(self, url: str = "sim", **params):
+        try:
+            from boards.sim import VirtualBoard
+        except ImportError as e:
+            raise TransportError(f"the virtual board is not available ({e})") from None
+        super().__init__(VirtualBoard(**params), url)
+
+    @classmethod
+    def from_options(cls, url: str, opts: dict) -> "SimTransport":
+        params = {}
+        baud = _take(opts, "baud", int, None, url)
+        if baud is not None:
+            params["baud"] = baud
+        faults = _take(opts, "faults", str, None, url)
+        if faults:
+            params["faults"] = faults
+        seed = _take(opts, "fault-seed", int, None, url)
+        if seed is not None:
+            params["fault_seed"] = seed
+        _reject_unknown(opts, url, ["baud", "faults", "fault-seed"])
+        return cls(url, **params)
+
+
+# TCP -------------------------------------------------------------------------------------------
+
+class TcpTransport(Transport):
+    def __init__(self, host: str, port: int, connect_timeout: float = 5.0, url: str = ""):
+        self.url = url or f"tcp://{host}:{port}"
+        try:
+            self.sock = socket.create_connection((host, port), timeout=connect_timeout)
+        except OSError as e:
+            raise TransportError(f"cannot connect to {self.url}: {e.strerror or e}") from None
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(True)
+        self.sock.settimeout(None)
+
+    @classmethod
+    def from_url(cls, url: str, opts: dict) -> "TcpTransport":
+        parts = urlsplit(url)
+        if not parts.hostname or not parts.port:
+            raise ValueError(f"board URL {url!r}: expected tcp://host:port")
+        ct = _take(opts, "connect-timeout", float, 5.0, url)
+        _reject_unknown(opts, url, ["connect-timeout"])
+        return cls(parts.hostname, parts.port, ct, url)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            raise TransportError(f"{self.url}: send failed: {e.strerror or e}") from None
+
+    def _read(self, max_bytes: int, timeout: float) -> bytes:
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r:
+            return b""
+        try:
+            data = self.sock.recv(max_bytes)
+        except OSError as e:
+            raise TransportError(f"{self.url}: receive failed: {e.strerror or e}") from None
+        if not data:
+            raise TransportError(f"{self.url}: the board closed the connection")
+        return data
+
+    def _close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# pyserial: serial devices and pyserial URL handlers --------------------------------------------
+
+class SerialTransport(Transport):
+    """A pyserial port. A real or pseudo terminal is read with select + os.read on its file
+    descriptor (one system call per chunk); URL handlers (socket://, loop://) go through the
+    pyserial API."""
+
+    def __init__(self, port: str, baud: int = DEFAULT_BAUD, url: str = ""):
+        import serial
+        self.url = url or port
+        try:
+            self.ser = serial.serial_for_url(port, baudrate=baud, timeout=0, write_timeout=None,
+                                             do_not_open=False)
+        except (serial.SerialException, ValueError) as e:
+            raise TransportError(f"cannot open {port}: {e}") from None
+        self._timeout = 0.0
+        self._fd = None
+        if isinstance(self.ser, serial.Serial) and hasattr(self.ser, "fd"):
+            self._fd = self.ser.fd
+        try:
+            self.ser.reset_input_buffer()
+        except Exception:  # noqa: BLE001 - not every handler implements it
+            pass
+
+    @classmethod
+    def from_url(cls, url: str, opts: dict) -> "SerialTransport":
+        baud = _take(opts, "baud", int, DEFAULT_BAUD, url)
+        _reject_unknown(opts, url, ["baud"])
+        return cls(url, baud, url)
+
+    def _write(self, data: bytes) -> None:
+        import serial
+        if self._fd is not None:
+            view = memoryview(data)
+            while view:
+                try:
+                    n = os.write(self._fd, view)
+                except BlockingIOError:
+                    select.select([], [self._fd], [], 1.0)
+                    continue
+                except OSError as e:
+                    raise TransportError(f"{self.url}: write failed: {e.strerror or e}") from None
+                view = view[n:]
+            return
+        try:
+            self.ser.write(data)
+        except serial.SerialException as e:
+            raise TransportError(f"{self.url}: write failed: {e}") from None
+
+    def _read(self, max_bytes: int, timeout: float) -> bytes:
+        import serial
+        if self._fd is not None:
+            r, _, _ = select.select([self._fd], [], [], timeout)
+            if not r:
+                return b""
+            try:
+                data = os.read(self._fd, max_bytes)
+            except BlockingIOError:
+                return b""
+            except OSError as e:
+                raise TransportError(f"{self.url}: read failed: {e.strerror or e}") from None
+            if not data:
+                raise TransportError(f"{self.url}: the device was closed")
+            return data
+        try:
+            self._set_timeout(timeout)
+            first = self.ser.read(1)
+            if not first:
+                return b""
+            self._set_timeout(0.0)
+            return first + self.ser.read(max_bytes - 1) if max_bytes > 1 else first
+        except serial.SerialException as e:
+            raise TransportError(f"{self.url}: read failed: {e}") from None
+
+    def _set_timeout(self, t: float) -> None:
+        if t != self._timeout:
+            self.ser.timeout = t
+            self._timeout = t
+
+    def _close(self) -> None:
+        try:
+            self.ser.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class Timer:
+    """A deadline (the serialutil.Timeout idea): `left()` seconds remain, `expired()`."""
+
+    def __init__(self, seconds: float):
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return max(0.0, self.end - time.monotonic())
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.end
