@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: MIT
+"""`lgn board serve` (the virtual board on a TCP socket or a pseudo-terminal) and
+`lgn board info` (capabilities of a connected board)."""
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+from host.progress import log
+
+
+def register(sub) -> None:
+    from hil.cli import add_json_flag
+    p = sub.add_parser("board", help="serve the virtual board; query a board")
+    bsub = p.add_subparsers(dest="board_command", metavar="SUBCOMMAND")
+    p.set_defaults(func=lambda args: _no_sub(p))
+
+    s = bsub.add_parser("serve", help="serve the virtual board's byte stream on TCP or a pty")
+    s.add_argument("--board", default="sim", help="board to serve (only 'sim': the virtual board)")
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--listen", metavar="tcp://HOST:PORT", help="listen on a TCP address (port 0: any)")
+    where.add_argument("--pty", action="store_true", help="open a pseudo-terminal and print its path")
+    s.add_argument("--faults", help="virtual-board engine faults, e.g. stuck=0.02,flip=0.001")
+    s.add_argument("--fault-seed", type=int, help="seed of the fault pattern")
+    s.add_argument("--baud", type=int, help="run the board's UART in the loop at this baud (simulated time)")
+    s.add_argument("--once", action="store_true", help="exit when the first client disconnects")
+    add_json_flag(s)
+    s.set_defaults(func=run_serve)
+
+    i = bsub.add_parser("info", help="capabilities of a board")
+    i.add_argument("--board", required=True, metavar="URL",
+                   help="sim, tcp://host:port, socket://host:port, /dev/ttyUSB0?baud=...")
+    i.add_argument("--status", action="store_true", help="also read the board's counters")
+    add_json_flag(i)
+    i.set_defaults(func=run_info)
+
+
+def _no_sub(p):
+    from hil.cli import UsageError
+    raise UsageError("give a subcommand: lgn board serve | lgn board info")
+
+
+# info ------------------------------------------------------------------------------------------
+
+def run_info(args) -> dict:
+    from hil.session import connect
+    with connect(args.board) as board:
+        info = board.capacity
+        out = {"board": args.board, "protocol": info.protocol_version}
+        out.update({k: v for k, v in info.as_dict().items() if k != "protocol_version"})
+        if args.status:
+            out["status"] = board.status().as_dict()
+    return out
+
+
+# serve -----------------------------------------------------------------------------------------
+
+def _open_board(args):
+    from hil.cli import UsageError
+    if args.board != "sim":
+        raise UsageError(f"--board {args.board!r}: only the virtual board ('sim') can be served")
+    try:
+        from boards.sim import VirtualBoard
+    except ImportError as e:
+        raise UsageError(f"the virtual board is not available: {e}") from None
+    params = {}
+    if args.baud:
+        params["baud"] = args.baud
+    if args.faults:
+        params["faults"] = args.faults
+    if args.fault_seed is not None:
+        params["fault_seed"] = args.fault_seed
+    return VirtualBoard(**params)
+
+
+def run_serve(args) -> dict:
+    from hil.cli import UsageError
+    if args.listen:
+        parts = urlsplit(args.listen)
+        if parts.scheme != "tcp" or parts.hostname is None or parts.port is None:
+            raise UsageError(f"--listen {args.listen!r}: expected tcp://HOST:PORT")
+    board = _open_board(args)
+    try:
+        if args.pty:
+            return serve_pty(board, once=args.once)
+        return serve_tcp(board, parts.hostname, parts.port, once=args.once)
+    finally:
+        board.close()
+
+
+def announce(address: str) -> None:
+    """The address goes to stdout alone on its line (scripts read it), the rest to stderr."""
+    print(address, flush=True)
+    log(f"board serve: serving the virtual board at {address} (Ctrl-C to stop)")
+
+
+def serve_tcp(board, host: str, port: int, once: bool = False, ready=None) -> dict:
+    srv = socket.create_server((host, port))
+    addr = f"tcp://{host}:{srv.getsockname()[1]}"
+    (ready or announce)(addr)
+    clients = 0
+    stats = {"bytes_in": 0, "bytes_out": 0}
+    try:
+        while True:
+            conn, peer = srv.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            clients += 1
+            log(f"board serve: client {peer[0]}:{peer[1]} connected")
+            try:
+                pump(board, conn.fileno(), stats)
+            finally:
+                conn.close()
+            log("board serve: client disconnected")
+            if once:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.close()
+    return {"address": addr, "clients": clients, **stats}
+
+
+def serve_pty(board, once: bool = False, ready=None) -> dict:
+    import tty
+    master, slave = os.openpty()
+    tty.setraw(slave)                      # bytes pass untouched (no echo, no CR/LF mapping)
+    path = os.ttyname(slave)
+    # Close our slave end: the master then reads EIO while no client has the device open,
+    # which is how a disconnect is seen (--once).
+    os.close(slave)
+    (ready or announce)(path)
+    stats = {"bytes_in": 0, "bytes_out": 0}
+    try:
+        pump(board, master, stats, hangup_ends=once)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        os.close(master)
+    return {"address": path, **stats}
+
+
+def pump(board, fd: int, stats: dict, hangup_ends: bool = True, idle_poll: float = 0.05) -> None:
+    """Move bytes between a client file descriptor and the board until the client goes away.
+    Never blocks on a write: replies wait in a buffer while requests keep being read, so a
+    client that writes a long burst before reading cannot deadlock against the board."""
+    os.set_blocking(fd, False)
+    pending = bytearray()
+    busy_until = 0.0                  # the board has input it may still be answering
+    seen_client = False
+    while True:
+        now = time.monotonic()
+        busy = now < busy_until
+        wlist = [fd] if pending else []
+        r, w, _ = select.select([fd], wlist, [], 0.0 if busy or pending else idle_poll)
+        if r:
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                data = None
+            except OSError as e:
+                if e.errno == errno.EIO:      # pty: no client has the slave open
+                    if seen_client and hangup_ends:
+                        return
+                    time.sleep(idle_poll)
+                    continue
+                raise
+            if data == b"":
+                return                        # TCP peer closed
+            if data:
+                seen_client = True
+                stats["bytes_in"] += len(data)
+                board.write(data)
+                busy_until = time.monotonic() + 0.5
+        out = board.read(-1, 0.002 if busy else 0.0)
+        if out:
+            pending += out
+            stats["bytes_out"] += len(out)
+            busy_until = time.monotonic() + 0.5
+        if pending and (w or select.select([], [fd], [], 0)[1]):
+            try:
+                n = os.write(fd, pending)
+                del pending[:n]
+            except BlockingIOError:
+                pass
+            except OSError as e:
+                if e.errno in (errno.EIO, errno.EPIPE, errno.ECONNRESET):
+                    return
+                raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: lgn board serve|info")
