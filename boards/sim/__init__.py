@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: MIT
+"""The virtual board: the real engine RTL (rtl/hdl/lgn_core.v) compiled with Verilator into a
+shared library with a small C++ harness (harness.cpp), loaded with ctypes.
+
+    vb = VirtualBoard()                  # default capacity, bytes straight into the core
+    vb.write(frame_bytes)                # clocks the RTL until it has taken every byte and
+    reply = vb.read()                    # gone idle; read() returns what it sent back
+    vb.cycles                            # simulated clock cycles so far
+
+It speaks the link protocol byte for byte like a board behind a UART, but moves bytes in
+bulk: one C call clocks the RTL as many cycles as the bytes need. `baud=N` puts the real
+UART RTL in the loop at N baud (simulated time; for link-timing studies, ~170 clocks a byte
+at 3 Mbaud and 50 MHz). `faults="stuck=0.02,flip=0.001"` with `fault_seed` makes the
+simulated board imperfect in ways the host cannot read back: a fraction of the gate slots
+output a constant, and every gate output bit flips with a probability per evaluation.
+
+Builds are cached by design parameters and source hashes under $LGN_CACHE_DIR or
+~/.cache/lgn-hil/vboard/<key>/; a build is made in a private folder, renamed into place
+under a file lock, so parallel processes never see (or make) a half-written one.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rtl import verilator as vl
+
+HERE = Path(__file__).resolve().parent
+HDL = HERE.parents[1] / "rtl" / "hdl"
+TOP = "lgn_sim_top"
+
+#: The default build: holds the digits (512 inputs, 4 x 2,000) and mnist5k
+#: (2,352 inputs, 4 x 8,000) netlists.
+DEFAULTS = dict(LANES=64, GATES_PER_CYCLE=16, MAX_INPUTS=4096, MAX_WIDTH=8192, MAX_LAYERS=8,
+                MAX_GATES=65536, MAX_CLASSES=16, MAX_BODY=32768)
+DEFAULT_CLOCK_HZ = 50_000_000
+MAX_STEP = 1 << 40   # clocks per call before we call the RTL hung
+
+
+class SimBuildError(RuntimeError):
+    pass
+
+
+def cache_root() -> Path:
+    base = os.environ.get("LGN_CACHE_DIR")
+    root = Path(base) if base else Path.home() / ".cache" / "lgn-hil"
+    return root / "vboard"
+
+
+def _sources() -> list[Path]:
+    return sorted(HDL.glob("*.v")) + sorted(HDL.glob("*.vh")) + sorted((HDL / "generated").glob("*.vh"))
+
+
+def build_key(params: dict, baud: int, clock_hz: int) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps({"params": params, "baud": baud, "clock_hz": clock_hz}, sort_keys=True).encode())
+    for p in _sources() + [HERE / "harness.cpp", Path(__file__)]:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    try:
+        import verilator
+        h.update(str(getattr(verilator, "__version__", "")).encode())
+    except ImportError:
+        pass
+    return h.hexdigest()[:20]
+
+
+def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLOCK_HZ,
+          verbose: bool = False) -> Path:
+    """Return the path of the harness library for these parameters, building it if needed."""
+    p = dict(DEFAULTS)
+    p.update(params or {})
+    key = build_key(p, baud, clock_hz)
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    lib = final / "libvboard.so"
+    if lib.exists():
+        return lib
+    with open(root / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)          # one builder per key; others wait here
+        if lib.exists():
+            return lib
+        work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=root))
+        try:
+            _build_into(work, p, baud, clock_hz, verbose)
+            if final.exists():                     # left by an older, interrupted run
+                shutil.rmtree(final)
+            os.replace(work, final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    return lib
+
+
+def _build_into(work: Path, p: dict, baud: int, clock_hz: int, verbose: bool) -> None:
+    env = vl.tool_env()
+    flip_bits = p["GATES_PER_CYCLE"] * p["LANES"]
+    defines = f"-DVB_BAUD={baud} -DVB_CLK_HZ={clock_hz} -DVB_FLIP_BITS={flip_bits}"
+    gparams = [f"-G{k}={v}" for k, v in p.items()] + [f"-GBAUD={baud}", f"-GCLK_HZ={clock_hz}"]
+    obj = work / "obj"
+    cmd = [vl.verilator_bin(), "--cc", "--build", "-j", "1", "-O3", "--x-assign", "fast",
+           "--x-initial", "fast", "--noassert", "-Wno-fatal", "--top-module", TOP,
+           f"-I{HDL}", "--Mdir", str(obj), "-CFLAGS", f"-fPIC -O2 {defines}",
+           *gparams, *[str(s) for s in sorted(HDL.glob("*.v"))]]
+    t0 = time.time()
+    r = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+    if r.returncode:
+        raise SimBuildError(f"verilator failed:\n{(r.stderr or r.stdout)[-4000:]}")
+    root = vl.verilator_root()
+    cxx = shutil.which("c++") or shutil.which("g++")
+    link = [cxx, "-shared", "-fPIC", "-O2", "-std=gnu++20", *defines.split(),
+            f"-I{obj}", f"-I{root / 'include'}", f"-I{root / 'include' / 'vltstd'}",
+            str(HERE / "harness.cpp"), str(obj / f"V{TOP}__ALL.a"), str(obj / "libverilated.a"),
+            "-pthread", "-latomic", "-o", str(work / "libvboard.so")]
+    r = subprocess.run(link, cwd=work, env=env, capture_output=True, text=True)
+    if r.returncode:
+        raise SimBuildError(f"linking the harness failed:\n{(r.stderr or r.stdout)[-4000:]}")
+    (work / "build.json").write_text(json.dumps({"params": p, "baud": baud, "clock_hz": clock_hz,
+                                                 "seconds": round(time.time() - t0, 1)}))
+    shutil.rmtree(obj, ignore_errors=True)        # keep the cache small: only the .so is used
+    if verbose:
+        print(f"built virtual board in {time.time() - t0:.1f} s", flush=True)
+
+
+def _load(lib: Path) -> ctypes.CDLL:
+    so = ctypes.CDLL(str(lib))
+    so.vb_new.restype = ctypes.c_void_p
+    so.vb_new.argtypes = [ctypes.c_uint64]
+    so.vb_free.argtypes = [ctypes.c_void_p]
+    so.vb_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint64]
+    so.vb_read.restype = ctypes.c_uint64
+    so.vb_read.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+    so.vb_pending_out.restype = ctypes.c_uint64
+    so.vb_pending_out.argtypes = [ctypes.c_void_p]
+    so.vb_cycles.restype = ctypes.c_uint64
+    so.vb_cycles.argtypes = [ctypes.c_void_p]
+    so.vb_step.restype = ctypes.c_uint64
+    so.vb_step.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+    so.vb_stuck.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int]
+    so.vb_flip.argtypes = [ctypes.c_void_p, ctypes.c_double]
+    return so
+
+
+_LIBS: dict[Path, ctypes.CDLL] = {}
+
+
+def parse_faults(spec: str | None) -> dict:
+    """'stuck=0.02,flip=0.001' -> {'stuck': 0.02, 'flip': 0.001}; ValueError names the problem."""
+    out = {"stuck": 0.0, "flip": 0.0}
+    if not spec:
+        return out
+    for part in str(spec).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, val = part.partition("=")
+        name = name.strip()
+        if not sep or name not in out:
+            raise ValueError(f"bad fault spec {part!r}: expected stuck=FRACTION and/or flip=PROBABILITY")
+        try:
+            x = float(val)
+        except ValueError:
+            raise ValueError(f"bad fault spec {part!r}: {val!r} is not a number") from None
+        if not 0.0 <= x <= 1.0:
+            raise ValueError(f"bad fault spec {part!r}: must be within 0..1")
+        out[name] = x
+    return out
+
+
+class VirtualBoard:
+    """The engine RTL in Verilator, behind the link protocol's byte stream."""
+
+    def __init__(self, baud: int | None = None, faults: str | None = None, fault_seed: int = 0,
+                 clock_hz: int = DEFAULT_CLOCK_HZ, **params):
+        unknown = set(params) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown virtual-board parameter(s) {sorted(unknown)}; "
+                            f"known: {sorted(DEFAULTS)}")
+        self.params = dict(DEFAULTS)
+        self.params.update({k: int(v) for k, v in params.items()})
+        self.baud = int(baud) if baud else 0
+        self.clock_hz = int(clock_hz)
+        self.faults = parse_faults(faults)
+        self.fault_seed = int(fault_seed)
+        lib = build(self.params, self.baud, self.clock_hz)
+        if lib not in _LIBS:
+            _LIBS[lib] = _load(lib)
+        self._so = _LIBS[lib]
+        self._h = self._so.vb_new(self.fault_seed * 2 + 1)
+        self._apply_faults()
+        self._buf = ctypes.create_string_buffer(1 << 16)
+
+    def _apply_faults(self) -> None:
+        rng = np.random.default_rng(self.fault_seed)
+        slots = self.params["MAX_GATES"]
+        if self.faults["stuck"] > 0:
+            n = int(round(self.faults["stuck"] * slots))
+            for s, v in zip(rng.choice(slots, n, replace=False), rng.integers(0, 2, n)):
+                self._so.vb_stuck(self._h, int(s), 1, int(v))
+        if self.faults["flip"] > 0:
+            self._so.vb_flip(self._h, float(self.faults["flip"]))
+
+    # -- byte stream ------------------------------------------------------------------------
+    def write(self, data: bytes) -> int:
+        """Queue `data` for the board and clock the RTL until it has taken it all and is idle."""
+        self._check_open()
+        data = bytes(data)
+        if data:
+            self._so.vb_write(self._h, data, len(data))
+        self._so.vb_step(self._h, MAX_STEP)
+        return len(data)
+
+    def read(self, max_bytes: int = -1, timeout: float = 0.0) -> bytes:
+        """The bytes the board has sent (at most max_bytes; -1: all). Never blocks: the RTL
+        already ran to idle in write(), so `timeout` is accepted for transport symmetry only."""
+        self._check_open()
+        avail = self._so.vb_pending_out(self._h)
+        n = avail if max_bytes is None or max_bytes < 0 else min(avail, max_bytes)
+        if n == 0:
+            return b""
+        if n > len(self._buf):
+            self._buf = ctypes.create_string_buffer(int(n))
+        got = self._so.vb_read(self._h, self._buf, n)
+        return self._buf.raw[:got]
+
+    @property
+    def in_waiting(self) -> int:
+        return 0 if self._h is None else int(self._so.vb_pending_out(self._h))
+
+    @property
+    def cycles(self) -> int:
+        """Simulated clock cycles since power-up (fault set-up excluded)."""
+        self._check_open()
+        return int(self._so.vb_cycles(self._h))
+
+    @property
+    def seconds(self) -> float:
+        """Simulated time at the board's clock."""
+        return self.cycles / self.clock_hz
+
+    def close(self) -> None:
+        if getattr(self, "_h", None) is not None:
+            self._so.vb_free(self._h)
+            self._h = None
+
+    def _check_open(self) -> None:
+        if self._h is None:
+            raise ValueError("virtual board is closed")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        link = f"uart {self.baud} baud" if self.baud else "byte stream"
+        return f"VirtualBoard({link}, clock {self.clock_hz / 1e6:g} MHz, {self.params})"

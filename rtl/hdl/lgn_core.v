@@ -1,0 +1,919 @@
+// SPDX-License-Identifier: MIT
+// lgn_core: the runtime-programmable logic-gate-network engine behind the link protocol
+// (docs/protocol.md; constants from the generated lgn_protocol.vh).
+//
+// Byte stream in, byte stream out (valid/ready), so the same core sits behind a UART, an
+// AXI stream or the virtual board's harness. Inside:
+//
+//   COBS decoder -> framer (CRC, length, header capture, body into the frame store)
+//   -> command handler (INFO, RESET, CONFIG, LOAD, RUN, STATUS, error replies)
+//   -> engine (bit-sliced evaluation of the loaded netlist)
+//   -> reply streamer (header, body, CRC) -> COBS encoder.
+//
+// Frame store: FS_DEPTH words of LANES bytes. A body byte at offset o is stored at word
+// o/LANES, byte lane o%LANES, except the samples of a RUN frame: byte j of sample s goes to
+// byte lane s%LANES of word (s/LANES)*sample_bytes + j. So the LANES samples a chunk of the
+// engine evaluates together arrive already side by side and one word read per input byte
+// transposes them into LANES-bit activation words (the bit-sliced form). The framer fills
+// the store while a frame arrives; the handler uses it only after the CRC has passed.
+//
+// Engine: two activation buffers of ADEPTH words x LANES bits (ping-pong: layer k reads
+// buffer (k+1)%2 and writes buffer k%2; the inputs are transposed into buffer 1). Gate
+// configs live in GATES_PER_CYCLE memories (slot = gate index % G), so a layer of width w
+// takes ceil(w/G) cycles through a 3-stage pipeline (gate read, operand read, evaluate and
+// write) plus 2 cycles to drain. Layer k's gates start at word base[k] = sum of ceil(w/G) over
+// the layers before it. In the last layer of a scores run, each gate output word is added
+// into its class's bit-sliced counter (SB planes of LANES bits; a ripple of XOR/AND). Per
+// chunk of up to LANES samples, cycles = ceil(inputs/8) + sum_k (ceil(w_k/G) + 3) + emit +
+// 2, where emit = samples*(2*classes+1) (scores) or samples*ceil(w/8) (raw layer bits).
+// The RUN reply's `cycles` is that total for the whole batch, counted here.
+module lgn_core #(
+    parameter integer LANES           = 64,      // samples evaluated together (power of 2)
+    parameter integer GATES_PER_CYCLE = 16,      // power of 2
+    parameter integer MAX_INPUTS      = 4096,
+    parameter integer MAX_WIDTH       = 8192,
+    parameter integer MAX_LAYERS      = 8,
+    parameter integer MAX_GATES       = 65536,   // multiple of GATES_PER_CYCLE
+    parameter integer MAX_CLASSES     = 16,
+    parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent)
+    parameter integer CLOCK_HZ        = 50_000_000
+) (
+    input  wire       clk,
+    input  wire       rst,
+    input  wire [7:0] in_data,
+    input  wire       in_valid,
+    output wire       in_ready,
+    output wire [7:0] out_data,
+    output wire       out_valid,
+    input  wire       out_ready,
+    output wire       idle,          // no frame in progress inside the core, nothing to send
+    // Fault injection (virtual board only; tie to 0 on hardware). A gate slot whose
+    // stuck_en bit is set outputs stuck_val; flip_mask is XORed into each evaluated word.
+    input  wire                       fault_we,
+    input  wire [31:0]                fault_gate,   // global gate slot: word*G + slot
+    input  wire [1:0]                 fault_stuck,  // {enable, value}
+    input  wire [GATES_PER_CYCLE*LANES-1:0] flip_mask
+);
+`include "generated/lgn_protocol.vh"
+`include "lgn_crc16.vh"
+
+    // Sizes ---------------------------------------------------------------------------------
+    localparam integer L        = LANES;
+    localparam integer G        = GATES_PER_CYCLE;
+    localparam integer LG       = (L > 1) ? $clog2(L) : 1;
+    localparam integer GG       = (G > 1) ? $clog2(G) : 1;
+    localparam integer IN_BYTES = (MAX_INPUTS + 7) / 8;
+    localparam integer FS_DEPTH = MAX_BODY / L + IN_BYTES + 1;
+    localparam integer FSW      = $clog2(FS_DEPTH);
+    localparam integer ADEPTH   = (IN_BYTES * 8 > MAX_WIDTH) ? IN_BYTES * 8 : MAX_WIDTH;
+    localparam integer AW       = $clog2(ADEPTH);
+    localparam integer GWORDS   = MAX_GATES / G;
+    localparam integer GAW      = (GWORDS > 1) ? $clog2(GWORDS) : 1;
+    localparam integer GB       = 2 * AW + 4;                 // a, b, op
+    localparam integer SB       = $clog2(MAX_WIDTH + 1);      // score bits
+    localparam integer CW       = (MAX_CLASSES > 1) ? $clog2(MAX_CLASSES) : 1;
+    localparam integer KW       = (MAX_LAYERS > 1) ? $clog2(MAX_LAYERS) : 1;
+    localparam integer MAX_PAYLOAD = MAX_BODY + 6;
+    localparam [15:0] GATES_DETAIL = (MAX_GATES > 65535) ? 16'hFFFF : 16'(MAX_GATES);
+
+    // Configuration (written by CONFIG) -----------------------------------------------------
+    reg         cfg_valid;
+    reg  [31:0] cfg_tag;
+    reg  [15:0] cfg_inputs, cfg_layers, cfg_classes;
+    reg  [15:0] cfg_nbytes;                // ceil(inputs/8)
+    reg  [15:0] cfg_width [0:MAX_LAYERS-1];
+    reg  [GAW:0] cfg_base [0:MAX_LAYERS-1];
+    reg  [15:0] cfg_gs;                    // group size = last width / classes
+    reg  [CW:0] cls_init_c [0:G-1];        // class and offset of gate j in its group, j < G
+    reg  [15:0] cls_init_r [0:G-1];
+    reg  [CW:0] cls_step_c;
+    reg  [15:0] cls_step_r;    // the same for gate G (the per-cycle step)
+
+    // Counters (STATUS) ----------------------------------------------------------------------
+    reg [31:0] n_ok, n_crc, n_cobs, n_other, n_runs, n_samples, n_busy, n_idle;
+
+    // COBS decoder and framer ---------------------------------------------------------------
+    wire [7:0] d_data;
+    wire       d_valid, d_end, d_err;
+    reg        fr_pending;                 // a complete frame waits for the handler
+    lgn_cobs_dec u_dec (
+        .clk(clk), .rst(rst), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+        .out_data(d_data), .out_valid(d_valid), .out_end(d_end), .out_err(d_err),
+        .out_ready(!fr_pending));
+
+    reg [17:0] fr_pos;
+    reg [7:0]  fr_seq, fr_type, fr_b1, fr_b2;
+    reg [15:0] fr_len, fr_crc;
+    reg        fr_long;
+    reg [7:0]  fr_h [0:4];                 // first body bytes (RUN: mode, layer, count)
+    reg        fr_runmap;
+    reg [15:0] fr_j;
+    reg [LG-1:0] fr_lane;
+    reg [FSW-1:0] fr_cbase;
+    reg [7:0]  fr_code;                    // 0 = good frame, else the error to reply
+    reg [15:0] fr_detail;
+
+    // frame store
+    reg [8*L-1:0] fstore [0:FS_DEPTH-1];
+    reg [8*L-1:0] fs_rword;
+    wire [FSW-1:0] fs_raddr;
+
+    wire        d_take = d_valid && !fr_pending;
+    wire [17:0] body_off = fr_pos - 18'd4;
+    wire        wr_body = d_take && !d_end && fr_pos >= 18'd4 && !fr_long && fr_pos < 18'(MAX_PAYLOAD);
+    wire        wr_sample = fr_runmap && body_off >= 18'd5;
+    wire [FSW-1:0] wr_word = wr_sample ? fr_cbase + fr_j[FSW-1:0] : body_off[LG +: FSW];
+    wire [LG-1:0]  wr_lane = wr_sample ? fr_lane : body_off[LG-1:0];
+
+    always @(posedge clk) begin
+        if (wr_body) fstore[wr_word][8*wr_lane +: 8] <= d_data;
+        fs_rword <= fstore[fs_raddr];
+    end
+
+    wire        fr_release;                // the handler is done with the frame
+    always @(posedge clk) begin
+        if (rst) begin
+            fr_pos <= 18'd0;
+            fr_crc <= LGN_CRC_INIT;
+            fr_long <= 1'b0;
+            fr_pending <= 1'b0;
+            fr_runmap <= 1'b0;
+            fr_j <= 16'd0;
+            fr_lane <= {LG{1'b0}};
+            fr_cbase <= {FSW{1'b0}};
+            fr_code <= 8'd0;
+            fr_detail <= 16'd0;
+            fr_seq <= 8'd0;
+            fr_type <= 8'd0;
+            fr_len <= 16'd0;
+            fr_b1 <= 8'd0;
+            fr_b2 <= 8'd0;
+        end else begin
+            if (fr_release) fr_pending <= 1'b0;
+            if (d_take && d_end) begin
+                fr_pending <= 1'b1;
+                fr_detail <= 16'd0;
+                if (fr_pos < 18'd2) fr_type <= 8'd0;
+                if (fr_pos < 18'd1) fr_seq <= 8'd0;
+                if (d_err)
+                    fr_code <= LGN_ERR_BAD_COBS;
+                else if (fr_long) begin
+                    fr_code <= LGN_ERR_FRAME_TOO_LONG;
+                    fr_detail <= 16'(MAX_BODY);
+                end else if (fr_pos < 18'(LGN_MIN_PAYLOAD)) begin
+                    fr_code <= LGN_ERR_BAD_LENGTH;
+                    fr_detail <= 16'(fr_pos);
+                end else if ({fr_b1, fr_b2} != fr_crc) begin
+                    fr_code <= LGN_ERR_BAD_CRC;
+                    fr_detail <= 16'(fr_pos);          // payload bytes received
+                end else if (18'(fr_len) != fr_pos - 18'd6) begin
+                    fr_code <= LGN_ERR_BAD_LENGTH;
+                    fr_detail <= fr_len;               // the length field that did not match
+                end else
+                    fr_code <= 8'd0;
+                fr_pos <= 18'd0;
+                fr_crc <= LGN_CRC_INIT;
+                fr_long <= 1'b0;
+                fr_runmap <= 1'b0;
+                fr_j <= 16'd0;
+                fr_lane <= {LG{1'b0}};
+                fr_cbase <= {FSW{1'b0}};
+            end else if (d_take) begin
+                if (fr_pos >= 18'(MAX_PAYLOAD)) fr_long <= 1'b1;
+                else begin
+                    fr_pos <= fr_pos + 18'd1;
+                    fr_b1 <= d_data;
+                    fr_b2 <= fr_b1;
+                    if (fr_pos >= 18'd2) fr_crc <= lgn_crc16_byte(fr_crc, fr_b2);
+                    case (fr_pos)
+                        18'd0: fr_seq <= d_data;
+                        18'd1: begin
+                            fr_type <= d_data;
+                            fr_runmap <= d_data == LGN_CMD_RUN && cfg_valid;
+                        end
+                        18'd2: fr_len[7:0] <= d_data;
+                        18'd3: fr_len[15:8] <= d_data;
+                        default: ;
+                    endcase
+                    case (fr_pos)
+                        18'd4: fr_h[0] <= d_data;
+                        18'd5: fr_h[1] <= d_data;
+                        18'd6: fr_h[2] <= d_data;
+                        18'd7: fr_h[3] <= d_data;
+                        18'd8: fr_h[4] <= d_data;
+                        default: ;
+                    endcase
+                    if (wr_body && wr_sample) begin
+                        if (fr_j == cfg_nbytes - 16'd1) begin
+                            fr_j <= 16'd0;
+                            fr_lane <= fr_lane + 1'b1;
+                            if (fr_lane == {LG{1'b1}}) fr_cbase <= fr_cbase + cfg_nbytes[FSW-1:0];
+                        end else fr_j <= fr_j + 16'd1;
+                    end
+                end
+            end
+        end
+    end
+
+    // Gate memories -------------------------------------------------------------------------
+    reg           gw_en;
+    reg [GG-1:0]  gw_slot;
+    reg [GAW-1:0] gw_addr;
+    reg [GB-1:0]  gw_data;
+    wire [GAW-1:0] g_raddr;
+    wire [G*GB-1:0] g_rdata;
+    genvar gj;
+    generate
+        for (gj = 0; gj < G; gj = gj + 1) begin : gslot
+            reg [GB-1:0] mem [0:GWORDS-1];
+            reg [GB-1:0] rd;
+            always @(posedge clk) begin
+                if (gw_en && gw_slot == GG'(gj)) mem[gw_addr] <= gw_data;
+                rd <= mem[g_raddr];
+            end
+            assign g_rdata[gj*GB +: GB] = rd;
+        end
+    endgenerate
+
+    // Stuck-at faults (virtual board): one {enable, value} pair per gate slot.
+    reg [1:0] stuck [0:MAX_GATES-1];
+    integer fi;
+    initial for (fi = 0; fi < MAX_GATES; fi = fi + 1) stuck[fi] = 2'b00;
+    always @(posedge clk) if (fault_we && fault_gate < 32'(MAX_GATES)) stuck[fault_gate[$clog2(MAX_GATES)-1:0]] <= fault_stuck;
+
+    // Engine ------------------------------------------------------------------------------
+    localparam [2:0] E_IDLE = 3'd0, E_TRANS = 3'd1, E_LAYER = 3'd2, E_DRAIN = 3'd3,
+                     E_EMIT = 3'd4, E_NEXT = 3'd5;
+    reg  [2:0]  e_state;
+    reg         e_start;                  // pulse from the handler
+    reg         e_mode;
+    reg  [15:0] e_last;                   // last layer evaluated
+    reg  [15:0] e_count, e_done, e_lanes;
+    reg  [FSW-1:0] e_cbase;
+    reg  [15:0] e_j;
+    reg  [15:0] e_k;
+    reg  [15:0] e_word, e_nw, e_width;
+    reg  [GAW:0] e_gbase;
+    reg  [1:0]  e_drain;
+    reg  [31:0] e_cycles;
+    reg  [16:0] e_ro;                     // result bytes written
+    reg         t_v;
+    reg  [15:0] t_j;
+    wire        e_busy = e_state != E_IDLE;
+
+    // pipeline
+    reg               s1_v, s2_v;
+    reg  [15:0]       s1_word, s2_word;
+    reg               s1_par, s2_par;     // destination buffer
+    reg               s1_sc, s2_sc;       // accumulate scores
+    reg  [CW:0]       cls_c [0:G-1];
+    reg  [15:0]       cls_r [0:G-1];
+    reg  [CW:0]       s1_cls [0:G-1];
+    reg  [CW:0]       s2_cls [0:G-1];
+    reg  [L-1:0]      s2_a [0:G-1];
+    reg  [L-1:0]      s2_b [0:G-1];
+    reg  [3:0]        s2_op [0:G-1];
+    reg  [1:0]        s2_st [0:G-1];
+    reg  [L-1:0]      act0 [0:ADEPTH-1];
+    reg  [L-1:0]      act1 [0:ADEPTH-1];
+    reg  [L-1:0]      planes [0:MAX_CLASSES*SB-1];
+
+    assign g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
+    wire e_issue = e_state == E_LAYER;
+    wire e_par = e_k[0];                  // layer k writes buffer k%2
+    wire e_sc = !e_mode && e_k == e_last;
+    wire e_layer_done = e_word == e_nw - 16'd1;
+
+    // emission
+    reg  [15:0] em_s, em_j, em_nb;
+    reg  [CW:0] em_c;
+    reg         em_hi;
+    reg  [15:0] em_best;
+    reg  [7:0]  em_bestc;
+    reg  [15:0] em_score;
+    reg  [7:0]  em_bits;
+    always @* begin
+        em_score = 16'd0;
+        for (int p = 0; p < SB; p++)
+            em_score[p] = planes[32'(em_c) * SB + p][em_s[LG-1:0]];
+        em_bits = 8'd0;
+        for (int p = 0; p < 8; p++)
+            em_bits[p] = e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
+                               : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]];
+    end
+
+    reg  [7:0]  rmem [0:MAX_BODY-1];
+    reg         rm_we;
+    reg  [7:0]  rm_wd;
+    reg  [16:0] rm_wa;
+    always @(posedge clk) if (rm_we) rmem[rm_wa[$clog2(MAX_BODY)-1:0]] <= rm_wd;
+
+    wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
+    wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
+
+    // Gate evaluation: op bits are the truth table f(0,0), f(0,1), f(1,0), f(1,1) (bit3..bit0).
+    function automatic [L-1:0] gate_eval(input [3:0] op, input [L-1:0] a, input [L-1:0] b);
+        gate_eval = ({L{op[3]}} & ~a & ~b) | ({L{op[2]}} & ~a & b)
+                  | ({L{op[1]}} & a & ~b) | ({L{op[0]}} & a & b);
+    endfunction
+
+    reg [L-1:0] out_w [0:G-1];
+    reg [G-1:0] out_ok;
+    always @* begin
+        for (int q = 0; q < G; q++) begin
+            out_w[q] = gate_eval(s2_op[q], s2_a[q], s2_b[q]) ^ flip_mask[q*L +: L];
+            if (s2_st[q][1]) out_w[q] = {L{s2_st[q][0]}};
+            out_ok[q] = s2_v && (32'({s2_word, GG'(0)}) + 32'(q)) < 32'(e_width);
+        end
+    end
+
+    // The activation buffers: written by the transposition and by pipeline stage 2.
+    always @(posedge clk) begin
+        for (int q = 0; q < G; q++)
+            if (out_ok[q]) begin
+                if (s2_par) act1[AW'({s2_word, GG'(0)} + q)] <= out_w[q];
+                else        act0[AW'({s2_word, GG'(0)} + q)] <= out_w[q];
+            end
+        if (t_v)
+            for (int q = 0; q < 8; q++)
+                for (int p = 0; p < L; p++)
+                    act1[AW'({t_j, 3'd0} + q)][p] <= fs_rword[8 * p + q];
+    end
+
+    // Score planes: each valid last-layer output word is added into its class counter.
+    // The G slots of a cycle may hit the same class, so they are applied one after the
+    // other with blocking assignments (planes is written only here).
+    reg [L-1:0] carry, tmp;
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) begin
+        if (e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
+            for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
+        else if (e_state == E_TRANS && e_last == 16'd0 && !e_mode)
+            for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
+        else if (s2_sc)
+            for (int q = 0; q < G; q++)
+                if (out_ok[q]) begin
+                    carry = out_w[q];
+                    for (int p = 0; p < SB; p++) begin
+                        tmp = planes[32'(s2_cls[q]) * SB + p];
+                        planes[32'(s2_cls[q]) * SB + p] = tmp ^ carry;
+                        carry = tmp & carry;
+                    end
+                end
+    end
+    /* verilator lint_on BLKSEQ */
+
+    always @(posedge clk) begin
+        // stage 1 -> 2: operand reads
+        s2_v <= s1_v;
+        s2_word <= s1_word;
+        s2_par <= s1_par;
+        s2_sc <= s1_sc;
+        for (int q = 0; q < G; q++) begin
+            s2_cls[q] <= s1_cls[q];
+            s2_op[q] <= g_rdata[q*GB + 2*AW +: 4];
+            s2_a[q] <= s1_par ? act0[g_rdata[q*GB +: AW]] : act1[g_rdata[q*GB +: AW]];
+            s2_b[q] <= s1_par ? act0[g_rdata[q*GB + AW +: AW]] : act1[g_rdata[q*GB + AW +: AW]];
+            s2_st[q] <= stuck[32'({s1_word, GG'(0)}) + 32'(q) + 32'({e_gbase, GG'(0)})];
+        end
+        // stage 0 -> 1: gate reads (g_raddr is presented this cycle)
+        s1_v <= e_issue;
+        s1_word <= e_word;
+        s1_par <= e_par;
+        s1_sc <= e_sc;
+        for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q];
+    end
+
+
+    always @(posedge clk) begin
+        rm_we <= 1'b0;
+        if (rst) begin
+            e_state <= E_IDLE;
+            t_v <= 1'b0;
+        end else begin
+            t_v <= 1'b0;
+            case (e_state)
+                E_IDLE: if (e_start) begin
+                    e_cycles <= 32'd0;
+                    e_done <= 16'd0;
+                    e_cbase <= {FSW{1'b0}};
+                    e_ro <= 17'd0;
+                    e_lanes <= (e_count > 16'(L)) ? 16'(L) : e_count;
+                    e_j <= 16'd0;
+                    e_state <= (e_count == 16'd0) ? E_NEXT : E_TRANS;
+                end
+                E_TRANS: begin
+                    if (e_j == cfg_nbytes) begin
+                        e_k <= 16'd0;
+                        e_word <= 16'd0;
+                        e_width <= cfg_width[0];
+                        e_nw <= (cfg_width[0] + 16'(G - 1)) >> GG;
+                        e_gbase <= cfg_base[0];
+                        for (int i = 0; i < G; i++) begin
+                            cls_c[i] <= cls_init_c[i];
+                            cls_r[i] <= cls_init_r[i];
+                        end
+                        e_state <= E_LAYER;
+                    end else begin
+                        t_v <= 1'b1;
+                        t_j <= e_j;
+                        e_j <= e_j + 16'd1;
+                    end
+                end
+                E_LAYER: begin
+                    e_word <= e_word + 16'd1;
+                    for (int q = 0; q < G; q++) begin
+                        if (cls_r[q] + cls_step_r >= cfg_gs) begin
+                            cls_r[q] <= cls_r[q] + cls_step_r - cfg_gs;
+                            cls_c[q] <= cls_c[q] + cls_step_c + 1'b1;
+                        end else begin
+                            cls_r[q] <= cls_r[q] + cls_step_r;
+                            cls_c[q] <= cls_c[q] + cls_step_c;
+                        end
+                    end
+                    if (e_layer_done) begin
+                        e_state <= E_DRAIN;
+                        e_drain <= 2'd0;
+                    end
+                end
+                E_DRAIN: begin
+                    e_drain <= e_drain + 2'd1;
+                    if (e_drain == 2'd2) begin
+                        if (e_k == e_last) begin
+                            e_state <= E_EMIT;
+                            em_s <= 16'd0;
+                            em_j <= 16'd0;
+                            em_c <= {(CW+1){1'b0}};
+                            em_hi <= 1'b0;
+                            em_nb <= (e_width + 16'd7) >> 3;
+                        end else begin
+                            e_k <= e_k + 16'd1;
+                            e_word <= 16'd0;
+                            e_width <= cfg_width[e_k[KW-1:0] + 1'b1];
+                            e_nw <= (cfg_width[e_k[KW-1:0] + 1'b1] + 16'(G - 1)) >> GG;
+                            e_gbase <= cfg_base[e_k[KW-1:0] + 1'b1];
+                            for (int i = 0; i < G; i++) begin
+                            cls_c[i] <= cls_init_c[i];
+                            cls_r[i] <= cls_init_r[i];
+                        end
+                            e_state <= E_LAYER;
+                        end
+                    end
+                end
+                E_EMIT: begin
+                    rm_we <= 1'b1;
+                    rm_wa <= e_ro;
+                    e_ro <= e_ro + 17'd1;
+                    if (e_mode) begin
+                        rm_wd <= em_bits;
+                        if (em_j == em_nb - 16'd1) begin
+                            em_j <= 16'd0;
+                            em_s <= em_s + 16'd1;
+                            if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
+                        end else em_j <= em_j + 16'd1;
+                    end else if (16'(em_c) < cfg_classes) begin
+                        rm_wd <= em_hi ? em_score[15:8] : em_score[7:0];
+                        em_hi <= !em_hi;
+                        if (em_hi) begin
+                            em_c <= em_c + 1'b1;
+                            if (em_c == 0 || em_score > em_best) begin
+                                em_best <= em_score;
+                                em_bestc <= 8'(em_c);
+                            end
+                        end
+                    end else begin
+                        rm_wd <= em_bestc;
+                        em_c <= {(CW+1){1'b0}};
+                        em_s <= em_s + 16'd1;
+                        if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
+                    end
+                end
+                E_NEXT: begin
+                    if (e_done + e_lanes >= e_count) e_state <= E_IDLE;
+                    else begin
+                        e_done <= e_done + e_lanes;
+                        e_lanes <= next_lanes;
+                        e_cbase <= e_cbase + cfg_nbytes[FSW-1:0];
+                        e_j <= 16'd0;
+                        e_state <= E_TRANS;
+                    end
+                end
+                default: e_state <= E_IDLE;
+            endcase
+            if (e_busy) e_cycles <= e_cycles + 32'd1;
+        end
+    end
+
+    // Command handler ---------------------------------------------------------------------
+    localparam [3:0] H_IDLE = 4'd0, H_CFG_RD = 4'd1, H_CFG_CHK = 4'd2, H_CFG_BASE = 4'd3,
+                     H_CFG_DIV = 4'd4, H_CFG_CLS = 4'd5, H_LOAD_HDR = 4'd6, H_LOAD_CHK = 4'd7,
+                     H_LOAD_WR = 4'd8, H_RUN = 4'd9, H_REPLY = 4'd10, H_LOAD_GO = 4'd11,
+                     H_DISPATCH = 4'd12;
+    reg [3:0]  h_state;
+    reg [7:0]  h_seq, h_type;
+    reg [15:0] h_len;
+    // byte stream out of the frame store
+    reg [16:0] rd_off, rd_end, rs_k;
+    reg        rs_v;
+    reg [LG-1:0] rs_lane;
+    wire [7:0] rs_byte = fs_rword[8*rs_lane +: 8];
+    assign fs_raddr = e_busy ? e_cbase + e_j[FSW-1:0] : rd_off[LG +: FSW];
+    // reply
+    reg [7:0]  rp_type;
+    reg [15:0] rp_len;
+    reg [7:0]  rp_hlen;
+    reg [7:0]  hreg [0:35];
+    // parse scratch
+    reg [15:0] ld_layer, ld_first, ld_count, ld_prevw, ld_gi, ld_a, ld_b;
+    reg [2:0]  ld_f;
+    reg        ld_bad;
+    reg [15:0] ld_bad_gi;
+    reg [15:0] cf_k;
+    reg [31:0] cf_acc;
+    reg [15:0] cf_rem, cf_q;
+
+    assign fr_release = h_state == H_REPLY;
+
+    task automatic reply(input [7:0] rtype, input [15:0] blen, input [7:0] hlen);
+        begin
+            rp_type <= rtype;
+            rp_len <= blen;
+            rp_hlen <= hlen;
+            h_state <= H_REPLY;
+        end
+    endtask
+    task automatic error(input [7:0] code, input [15:0] detail);
+        begin
+            hreg[0] <= code;
+            hreg[1] <= h_type;
+            hreg[2] <= detail[7:0];
+            hreg[3] <= detail[15:8];
+            reply(LGN_TYPE_ERROR, 16'd4, 8'd4);
+            if (code == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
+            else if (code == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
+            else n_other <= n_other + 32'd1;
+        end
+    endtask
+    task automatic put16(input integer at, input [15:0] v);
+        begin
+            hreg[at] <= v[7:0];
+            hreg[at + 1] <= v[15:8];
+        end
+    endtask
+    task automatic put32(input integer at, input [31:0] v);
+        begin
+            put16(at, v[15:0]);
+            put16(at + 2, v[31:16]);
+        end
+    endtask
+    task automatic stream(input [16:0] from, input [16:0] upto);
+        begin
+            rd_off <= from;
+            rd_end <= upto;
+            rs_v <= 1'b0;
+        end
+    endtask
+    wire stream_done = rd_off >= rd_end && !rs_v;
+
+    wire [7:0]  run_mode  = fr_h[0];
+    wire [15:0] run_layer = {fr_h[2], fr_h[1]};
+    wire [15:0] run_count = {fr_h[4], fr_h[3]};
+    wire [31:0] run_in_bytes = 32'(run_count) * 32'(cfg_nbytes);
+    wire [15:0] run_lastw = cfg_width[run_layer[KW-1:0]];
+    wire [31:0] run_rec = (run_mode == 8'd0) ? 32'(cfg_classes) * 2 + 1 : (32'(run_lastw) + 7) >> 3;
+    wire [31:0] run_out_bytes = 32'(run_count) * run_rec + 32'(LGN_RUN_REPLY_FIXED_BYTES);
+    wire [15:0] lastw = cfg_width[cfg_layers[KW-1:0] - 1'b1];
+
+    always @(posedge clk) begin
+        e_start <= 1'b0;
+        gw_en <= 1'b0;
+        if (rst) begin
+            h_state <= H_IDLE;
+            cfg_valid <= 1'b0;
+            cfg_tag <= 32'd0;
+            cfg_inputs <= 16'd0;
+            cfg_layers <= 16'd0;
+            cfg_classes <= 16'd0;
+            cfg_nbytes <= 16'd0;
+            n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0;
+            n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0;
+            rs_v <= 1'b0;
+            rd_off <= 17'd0;
+            rd_end <= 17'd0;
+        end else begin
+            if (e_busy) n_busy <= n_busy + 32'd1;
+            else n_idle <= n_idle + 32'd1;
+            // the frame-store byte stream: one byte per clock while rd_off < rd_end
+            if (rd_off < rd_end) begin
+                rd_off <= rd_off + 17'd1;
+                rs_k <= rd_off;
+                rs_lane <= rd_off[LG-1:0];
+                rs_v <= 1'b1;
+            end else rs_v <= 1'b0;
+
+            case (h_state)
+                H_IDLE: if (fr_pending && !tx_busy) begin
+                    h_seq <= fr_seq;
+                    h_type <= fr_type;
+                    h_len <= fr_len;
+                    if (fr_code != 8'd0) begin
+                        // h_type is not yet updated in this clock: error() uses fr_type below
+                        hreg[0] <= fr_code;
+                        hreg[1] <= fr_type;
+                        hreg[2] <= fr_detail[7:0];
+                        hreg[3] <= fr_detail[15:8];
+                        reply(LGN_TYPE_ERROR, 16'd4, 8'd4);
+                        if (fr_code == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
+                        else if (fr_code == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
+                        else n_other <= n_other + 32'd1;
+                    end else begin
+                        n_ok <= n_ok + 32'd1;
+                        h_state <= H_DISPATCH;   // one clock later, with h_* settled
+                    end
+                end
+                H_DISPATCH: begin
+                    case (h_type)
+                        LGN_CMD_INFO: begin
+                            hreg[0] <= LGN_PROTOCOL_VERSION;
+                            put16(1, 16'(MAX_INPUTS));
+                            put16(3, 16'(MAX_WIDTH));
+                            put16(5, 16'(MAX_LAYERS));
+                            put16(7, 16'(MAX_CLASSES));
+                            put16(9, 16'(G));
+                            put16(11, 16'(L));
+                            put16(13, 16'(MAX_BODY));
+                            put32(15, 32'(MAX_GATES));
+                            put32(19, 32'(CLOCK_HZ));
+                            put32(23, cfg_tag);
+                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else reply(h_type | LGN_REPLY_FLAG, LGN_INFO_BODY_BYTES, 8'(LGN_INFO_BODY_BYTES));
+                        end
+                        LGN_CMD_STATUS: begin
+                            put32(0, cfg_tag);
+                            put32(4, n_ok);
+                            put32(8, n_crc);
+                            put32(12, n_cobs);
+                            put32(16, n_other);
+                            put32(20, n_runs);
+                            put32(24, n_samples);
+                            put32(28, n_busy);
+                            put32(32, n_idle);
+                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else reply(h_type | LGN_REPLY_FLAG, LGN_STATUS_BODY_BYTES, 8'(LGN_STATUS_BODY_BYTES));
+                        end
+                        LGN_CMD_RESET: begin
+                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else begin
+                                cfg_valid <= 1'b0;
+                                cfg_tag <= 32'd0;
+                                cfg_inputs <= 16'd0;
+                                cfg_layers <= 16'd0;
+                                cfg_classes <= 16'd0;
+                                cfg_nbytes <= 16'd0;
+                                n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0;
+                                n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0;
+                                reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                            end
+                        end
+                        LGN_CMD_CONFIG: begin
+                            cfg_valid <= 1'b0;     // a rejected CONFIG leaves the board unconfigured
+                            cfg_tag <= 32'd0;
+                            for (int k = 0; k < MAX_LAYERS; k++) cfg_width[k] <= 16'd0;
+                            if (h_len < LGN_CONFIG_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else begin
+                                stream(17'd0, 17'(h_len));
+                                h_state <= H_CFG_RD;
+                            end
+                        end
+                        LGN_CMD_LOAD: begin
+                            if (!cfg_valid) error(LGN_ERR_NOT_CONFIGURED, 16'd0);
+                            else if (h_len < LGN_LOAD_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else begin
+                                stream(17'd0, 17'd6);
+                                h_state <= H_LOAD_HDR;
+                            end
+                        end
+                        LGN_CMD_RUN: begin
+                            if (!cfg_valid) error(LGN_ERR_NOT_CONFIGURED, 16'd0);
+                            else if (h_len < LGN_RUN_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else if (run_mode > 8'd1) error(LGN_ERR_BAD_ARG, 16'(run_mode));
+                            else if (run_mode == 8'd1 && run_layer >= cfg_layers) error(LGN_ERR_BAD_ARG, run_layer);
+                            else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) error(LGN_ERR_BAD_LENGTH, h_len);
+                            else if (run_out_bytes > 32'(MAX_BODY)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY));
+                            else begin
+                                e_mode <= run_mode[0];
+                                e_last <= (run_mode == 8'd0) ? cfg_layers - 16'd1 : run_layer;
+                                e_count <= run_count;
+                                e_start <= 1'b1;
+                                n_runs <= n_runs + 32'd1;
+                                n_samples <= n_samples + 32'(run_count);
+                                h_state <= H_RUN;
+                            end
+                        end
+                        default: error(LGN_ERR_UNKNOWN_CMD, 16'(h_type));
+                    endcase
+                end
+                H_CFG_RD: begin
+                    if (rs_v) begin
+                        case (rs_k)
+                            17'd0: cfg_inputs[7:0] <= rs_byte;
+                            17'd1: cfg_inputs[15:8] <= rs_byte;
+                            17'd2: cfg_layers[7:0] <= rs_byte;
+                            17'd3: cfg_layers[15:8] <= rs_byte;
+                            17'd4: cfg_classes[7:0] <= rs_byte;
+                            17'd5: cfg_classes[15:8] <= rs_byte;
+                            17'd6: cfg_tag[7:0] <= rs_byte;
+                            17'd7: cfg_tag[15:8] <= rs_byte;
+                            17'd8: cfg_tag[23:16] <= rs_byte;
+                            17'd9: cfg_tag[31:24] <= rs_byte;
+                            default:
+                                if (rs_k - 17'd10 < 17'(2 * MAX_LAYERS)) begin
+                                    if (rs_k[0]) cfg_width[KW'((rs_k - 17'd10) >> 1)][15:8] <= rs_byte;
+                                    else cfg_width[KW'((rs_k - 17'd10) >> 1)][7:0] <= rs_byte;
+                                end
+                        endcase
+                    end else if (stream_done) h_state <= H_CFG_CHK;
+                end
+                H_CFG_CHK: begin
+                    cf_k <= 16'd0;
+                    cf_acc <= 32'd0;
+                    cfg_nbytes <= (cfg_inputs + 16'd7) >> 3;
+                    if (cfg_layers == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
+                    else if (cfg_layers > 16'(MAX_LAYERS)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_LAYERS));
+                    else if (32'(h_len) != 32'(LGN_CONFIG_FIXED_BYTES) + 2 * 32'(cfg_layers)) error(LGN_ERR_BAD_LENGTH, h_len);
+                    else if (cfg_inputs == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
+                    else if (cfg_inputs > 16'(MAX_INPUTS)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_INPUTS));
+                    else if (cfg_classes == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
+                    else if (cfg_classes > 16'(MAX_CLASSES)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_CLASSES));
+                    else h_state <= H_CFG_BASE;
+                end
+                H_CFG_BASE: begin
+                    if (cf_k == cfg_layers) begin
+                        if (cf_acc * G > 32'(MAX_GATES)) error(LGN_ERR_OVER_CAPACITY, GATES_DETAIL);
+                        else begin
+                            cf_rem <= lastw;
+                            cf_q <= 16'd0;
+                            h_state <= H_CFG_DIV;
+                        end
+                    end else if (cfg_width[cf_k[KW-1:0]] == 16'd0) error(LGN_ERR_BAD_ARG, cf_k);
+                    else if (cfg_width[cf_k[KW-1:0]] > 16'(MAX_WIDTH)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_WIDTH));
+                    else begin
+                        cfg_base[cf_k[KW-1:0]] <= (GAW+1)'(cf_acc);
+                        cf_acc <= cf_acc + ((32'(cfg_width[cf_k[KW-1:0]]) + 32'(G - 1)) >> GG);
+                        cf_k <= cf_k + 16'd1;
+                    end
+                end
+                H_CFG_DIV: begin   // group size by repeated subtraction (at most MAX_WIDTH clocks)
+                    if (cf_rem >= cfg_classes) begin
+                        cf_rem <= cf_rem - cfg_classes;
+                        cf_q <= cf_q + 16'd1;
+                    end else if (cf_rem != 16'd0) error(LGN_ERR_BAD_ARG, lastw);
+                    else begin
+                        cfg_gs <= cf_q;
+                        cf_k <= 16'd0;
+                        cf_q <= 16'd0;     // class of gate cf_k
+                        cf_rem <= 16'd0;   // its offset in the group
+                        h_state <= H_CFG_CLS;
+                    end
+                end
+                H_CFG_CLS: begin
+                    if (cf_k == 16'(G)) begin
+                        cls_step_c <= (CW+1)'(cf_q);
+                        cls_step_r <= cf_rem;
+                        cfg_valid <= 1'b1;
+                        reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                    end else begin
+                        cls_init_c[cf_k[GG-1:0]] <= (CW+1)'(cf_q);
+                        cls_init_r[cf_k[GG-1:0]] <= cf_rem;
+                        cf_k <= cf_k + 16'd1;
+                    end
+                    if (cf_k != 16'(G)) begin
+                        if (cf_rem + 16'd1 == cfg_gs) begin
+                            cf_rem <= 16'd0;
+                            cf_q <= cf_q + 16'd1;
+                        end else cf_rem <= cf_rem + 16'd1;
+                    end
+                end
+                H_LOAD_HDR: begin
+                    if (rs_v) begin
+                        case (rs_k[2:0])
+                            3'd0: ld_layer[7:0] <= rs_byte;
+                            3'd1: ld_layer[15:8] <= rs_byte;
+                            3'd2: ld_first[7:0] <= rs_byte;
+                            3'd3: ld_first[15:8] <= rs_byte;
+                            3'd4: ld_count[7:0] <= rs_byte;
+                            default: ld_count[15:8] <= rs_byte;
+                        endcase
+                    end else if (stream_done) h_state <= H_LOAD_GO;
+                end
+                H_LOAD_GO: begin
+                    ld_prevw <= (ld_layer == 16'd0) ? cfg_inputs : cfg_width[KW'(ld_layer - 16'd1)];
+                    ld_f <= 3'd0;
+                    ld_gi <= ld_first;
+                    ld_bad <= 1'b0;
+                    if (32'(h_len) != 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 5) error(LGN_ERR_BAD_LENGTH, h_len);
+                    else if (ld_layer >= cfg_layers) error(LGN_ERR_BAD_ARG, ld_layer);
+                    else if (32'(ld_first) + 32'(ld_count) > 32'(cfg_width[ld_layer[KW-1:0]]))
+                        error(LGN_ERR_BAD_ARG, cfg_width[ld_layer[KW-1:0]]);
+                    else begin
+                        stream(17'd6, 17'(h_len));
+                        h_state <= H_LOAD_CHK;
+                    end
+                end
+                H_LOAD_CHK, H_LOAD_WR: begin
+                    if (rs_v) begin
+                        ld_f <= (ld_f == 3'd4) ? 3'd0 : ld_f + 3'd1;
+                        case (ld_f)
+                            3'd0: ld_a[7:0] <= rs_byte;
+                            3'd1: ld_a[15:8] <= rs_byte;
+                            3'd2: ld_b[7:0] <= rs_byte;
+                            3'd3: ld_b[15:8] <= rs_byte;
+                            default: begin
+                                ld_gi <= ld_gi + 16'd1;
+                                if (h_state == H_LOAD_CHK) begin
+                                    if (!ld_bad && (ld_a >= ld_prevw || ld_b >= ld_prevw)) begin
+                                        ld_bad <= 1'b1;
+                                        ld_bad_gi <= ld_gi;
+                                    end
+                                end else begin
+                                    gw_en <= 1'b1;
+                                    gw_slot <= ld_gi[GG-1:0];
+                                    gw_addr <= GAW'(cfg_base[ld_layer[KW-1:0]]) + GAW'(ld_gi >> GG);
+                                    gw_data <= {rs_byte[3:0], ld_b[AW-1:0], ld_a[AW-1:0]};
+                                end
+                            end
+                        endcase
+                    end else if (stream_done) begin
+                        if (h_state == H_LOAD_CHK) begin
+                            if (ld_bad) error(LGN_ERR_BAD_ARG, ld_bad_gi);
+                            else begin
+                                ld_f <= 3'd0;
+                                ld_gi <= ld_first;
+                                stream(17'd6, 17'(h_len));
+                                h_state <= H_LOAD_WR;
+                            end
+                        end else reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                    end
+                end
+                H_RUN: if (!e_start && !e_busy) begin
+                    put32(0, cfg_tag);
+                    put32(4, e_cycles);
+                    reply(h_type | LGN_REPLY_FLAG, 16'(e_ro) + 16'd8, 8'd8);
+                end
+                H_REPLY: h_state <= H_IDLE;
+                default: h_state <= H_IDLE;
+            endcase
+        end
+    end
+
+    // Reply streamer --------------------------------------------------------------------
+    reg         tx_busy;
+    reg  [16:0] tx_i, tx_n;
+    reg  [15:0] tx_crc;
+    reg  [7:0]  tx_byte;
+    wire [16:0] tx_body_end = 17'd4 + 17'(rp_len);
+    wire        tx_take;
+    reg  [16:0] rm_ptr;
+    reg  [7:0]  rm_data;
+    wire        rm_adv = tx_take && tx_i >= 17'd4 + 17'(rp_hlen) && tx_i < tx_body_end;
+    wire [16:0] rm_ptr_nx = (h_state == H_REPLY) ? 17'd0 : rm_ptr + (rm_adv ? 17'd1 : 17'd0);
+    always @(posedge clk) begin
+        rm_ptr <= rm_ptr_nx;
+        rm_data <= rmem[rm_ptr_nx[$clog2(MAX_BODY)-1:0]];
+    end
+    always @* begin
+        if (tx_i == 17'd0) tx_byte = h_seq;
+        else if (tx_i == 17'd1) tx_byte = rp_type;
+        else if (tx_i == 17'd2) tx_byte = rp_len[7:0];
+        else if (tx_i == 17'd3) tx_byte = rp_len[15:8];
+        else if (tx_i < 17'd4 + 17'(rp_hlen)) tx_byte = hreg[6'(tx_i - 17'd4)];
+        else if (tx_i < tx_body_end) tx_byte = rm_data;
+        else if (tx_i == tx_body_end) tx_byte = tx_crc[7:0];
+        else tx_byte = tx_crc[15:8];
+    end
+    wire enc_ready, enc_idle;
+    assign tx_take = tx_busy && enc_ready;
+    always @(posedge clk) begin
+        if (rst) begin
+            tx_busy <= 1'b0;
+            tx_i <= 17'd0;
+            tx_crc <= LGN_CRC_INIT;
+        end else if (h_state == H_REPLY) begin
+            tx_busy <= 1'b1;
+            tx_i <= 17'd0;
+            tx_n <= 17'd6 + 17'(rp_len);
+            tx_crc <= LGN_CRC_INIT;
+        end else if (tx_take) begin
+            if (tx_i < tx_body_end) tx_crc <= lgn_crc16_byte(tx_crc, tx_byte);
+            tx_i <= tx_i + 17'd1;
+            if (tx_i == tx_n - 17'd1) tx_busy <= 1'b0;
+        end
+    end
+
+    lgn_cobs_enc u_enc (
+        .clk(clk), .rst(rst), .in_data(tx_byte), .in_last(tx_i == tx_n - 17'd1),
+        .in_valid(tx_busy), .in_ready(enc_ready), .out_data(out_data), .out_valid(out_valid),
+        .out_ready(out_ready), .idle(enc_idle));
+
+    assign idle = !fr_pending && h_state == H_IDLE && !tx_busy && enc_idle && !e_busy;
+endmodule
