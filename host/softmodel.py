@@ -7,17 +7,51 @@ evaluated word-parallel with each gate's algebraic normal form over GF(2),
 whose masks come from host.gates, so all 16 ops share one vectorised formula. Samples are
 processed in chunks that keep a layer's words in cache. GroupSum popcounts are a bit-sliced
 carry-save adder tree (full adders over whole words), so only a few bit-planes per class
-are ever unpacked. numpy only: no torch (the PYNQ agent imports this).
+are ever unpacked.
+
+The layers run in a small C kernel (host/bitslice_kernel.c, built on first use) when a C
+compiler is there, else in numpy with the same formula; `backend=` picks one. No torch:
+the PYNQ agent imports this.
 """
 from __future__ import annotations
 
+import ctypes
+import os
+from pathlib import Path
+
 import numpy as np
 
+from host.cbuild import DEFAULT_FLAGS, BuildError, load_library
 from host.gates import anf_masks
 from host.netlist import Netlist
 
+_KERNEL = Path(__file__).with_name("bitslice_kernel.c")
+_lib: ctypes.CDLL | None = None
+_lib_error: str | None = None
+
+
+def c_kernel() -> ctypes.CDLL | None:
+    """The compiled layer kernel, or None (numpy is used) when it cannot be built."""
+    global _lib, _lib_error
+    if _lib is None and _lib_error is None:
+        try:
+            try:
+                lib = load_library(_KERNEL, DEFAULT_FLAGS + ("-fopenmp",))
+            except BuildError:  # a compiler without OpenMP: one thread
+                lib = load_library(_KERNEL)
+            p, i64 = ctypes.c_void_p, ctypes.c_int64
+            lib.eval_layer.argtypes = [p, p, i64, i64, p, p, p]
+            lib.pack_bits.argtypes = [p, i64, i64, p, p]
+            lib.group_scores.argtypes = [p, i64, i64, i64, i64, p]
+            lib.eval_net.argtypes = [p, i64, i64, i64, p, p, p, p, i64, i64, p, i64, p, ctypes.c_int]
+            _lib = lib
+        except (BuildError, OSError) as e:
+            _lib_error = str(e)
+    return _lib
+
 WORD = 64
-CHUNK_WORDS = 64  # 4,096 samples per chunk: a 2,000-gate layer is 1 MiB of words
+CHUNK_WORDS = 64  # numpy: 4,096 samples per chunk, a 2,000-gate layer is 1 MiB of words
+C_CHUNK_WORDS = 16  # C: 1,024 samples per chunk, a 2,000-gate layer is 256 KiB (in L2)
 
 
 def pack_bits(bits: np.ndarray) -> np.ndarray:
@@ -59,14 +93,37 @@ def check_bits(net: Netlist, bits) -> np.ndarray:
 class SoftModel:
     """Evaluate a netlist on packed bits; scores and predictions match the hardware."""
 
-    def __init__(self, net: Netlist):
+    def __init__(self, net: Netlist, backend: str = "auto"):
+        if backend not in ("auto", "c", "numpy"):
+            raise ValueError(f"unknown backend {backend!r} (auto, c, numpy)")
         self.net = net.validate()
+        self._lib = None if backend == "numpy" else c_kernel()
+        if backend == "c" and self._lib is None:
+            raise RuntimeError(f"C backend unavailable: {_lib_error}")
+        self.backend = "c" if self._lib is not None else "numpy"
         self._plan = [(l.a.astype(np.intp), l.b.astype(np.intp),
                        *(m[:, None] for m in anf_masks(l.op))) for l in net.layers]
+        self._cplan = [(np.ascontiguousarray(l.a, np.int32), np.ascontiguousarray(l.b, np.int32),
+                        np.ascontiguousarray(np.stack(anf_masks(l.op), 1))) for l in net.layers]
+        if self._lib is not None:
+            ptrs = lambda arrs: (ctypes.c_void_p * len(arrs))(*[a.ctypes.data for a in arrs])
+            self._c_width = np.array([len(a) for a, _, _ in self._cplan], dtype=np.int64)
+            self._c_ia = ptrs([a for a, _, _ in self._cplan])
+            self._c_ib = ptrs([b for _, b, _ in self._cplan])
+            self._c_k = ptrs([k for _, _, k in self._cplan])
+            self._max_rows = max([net.inputs] + net.widths)
 
     # -- words in, words out ------------------------------------------------------------
     def forward_words(self, x: np.ndarray, upto: int | None = None) -> np.ndarray:
         """uint64 [inputs, nw] -> uint64 [width of layer `upto` (default: last), nw]."""
+        if self._lib is not None:
+            x = np.ascontiguousarray(x)
+            for a, b, k in (self._cplan if upto is None else self._cplan[: upto + 1]):
+                y = np.empty((len(a), x.shape[1]), dtype=np.uint64)
+                self._lib.eval_layer(x.ctypes.data, y.ctypes.data, x.shape[1], len(a),
+                                     a.ctypes.data, b.ctypes.data, k.ctypes.data)
+                x = y
+            return x
         plan = self._plan if upto is None else self._plan[: upto + 1]
         for a, b, k0, k1, k2, k3 in plan:
             xa, xb = x[a], x[b]
@@ -102,18 +159,40 @@ class SoftModel:
         return planes
 
     # -- bits in, scores out --------------------------------------------------------------
-    def scores(self, bits) -> np.ndarray:
+    def scores(self, bits, threads: int | None = None) -> np.ndarray:
         """int32 [n, classes]: the popcount of each class group."""
-        bits = check_bits(self.net, bits)
+        bits = np.ascontiguousarray(check_bits(self.net, bits))
         n = bits.shape[0]
         out = np.zeros((n, self.net.classes), dtype=np.int32)
+        if self._lib is not None and n:
+            threads = threads or os.cpu_count() or 1
+            cw = C_CHUNK_WORDS
+            scratch = np.empty(threads * (2 * self._max_rows * cw + self._max_rows), dtype=np.uint64)
+            self._lib.eval_net(bits.ctypes.data, n, self.net.inputs, len(self._cplan),
+                               self._c_width.ctypes.data, self._c_ia, self._c_ib, self._c_k,
+                               self.net.classes, cw, scratch.ctypes.data, self._max_rows,
+                               out.ctypes.data, threads)
+            return out
         step = CHUNK_WORDS * WORD
         for s in range(0, n, step):
             chunk = bits[s:s + step]
-            y = self.forward_words(pack_bits(chunk))
+            y = self.forward_words(self._pack(chunk))
+            if self._lib is not None:
+                self._lib.group_scores(y.ctypes.data, y.shape[1], len(chunk), self.net.classes,
+                                       self.net.group_size, out[s:].ctypes.data)
+                continue
             for p, plane in enumerate(self.group_counts(y)):
                 out[s:s + len(chunk)] += unpack_bits(plane, len(chunk)).astype(np.int32) << p
         return out
+
+    def _pack(self, chunk: np.ndarray) -> np.ndarray:
+        if self._lib is None:
+            return pack_bits(chunk)
+        n, m = chunk.shape
+        x = np.empty((m, -(-n // WORD)), dtype=np.uint64)
+        tmp = np.empty(m, dtype=np.uint64)
+        self._lib.pack_bits(chunk.ctypes.data, n, m, x.ctypes.data, tmp.ctypes.data)
+        return x
 
     def predict(self, bits) -> np.ndarray:
         return predict_from_scores(self.scores(bits))
@@ -122,13 +201,13 @@ class SoftModel:
         """uint8 [n, width]: the raw output bits of layer `layer` (0-based)."""
         if not 0 <= layer < len(self.net.layers):
             raise ValueError(f"layer {layer} out of range 0..{len(self.net.layers) - 1}")
-        bits = check_bits(self.net, bits)
+        bits = np.ascontiguousarray(check_bits(self.net, bits))
         n = bits.shape[0]
         out = np.zeros((n, self.net.layers[layer].width), dtype=np.uint8)
         step = CHUNK_WORDS * WORD
         for s in range(0, n, step):
             chunk = bits[s:s + step]
-            out[s:s + len(chunk)] = unpack_bits(self.forward_words(pack_bits(chunk), layer), len(chunk))
+            out[s:s + len(chunk)] = unpack_bits(self.forward_words(self._pack(chunk), layer), len(chunk))
         return out
 
 

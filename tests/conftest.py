@@ -13,3 +13,14 @@ sys.path.insert(0, str(ROOT))
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def trained_digits(tmp_path_factory):
+    """A small network trained once per test session through the real `lgn train` path."""
+    from hil.cli import main
+    out = tmp_path_factory.mktemp("digits-small")
+    rc = main(["train", "--dataset", "digits", "--layers", "2", "--width", "300", "--epochs", "3",
+               "--out", str(out)])
+    assert rc == 0
+    return out

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+"""Relaxed layers: both implementations agree, gradients are right, eval mode is the netlist."""
+import numpy as np
+import pytest
+import torch
+
+from host import fused
+from host.gates import RELAXED_COEFFS
+from host.layers import GroupSum, LogicLayer, _Mix4, make_connections
+
+needs_fused = pytest.mark.skipif(not fused.available(torch.zeros(1, 1)), reason="no C compiler for the fused kernel")
+
+
+def test_python_path_matches_16_gate_formula():
+    torch.manual_seed(0)
+    layer = LogicLayer(30, 20, implementation="python")
+    x = torch.rand(5, 30)
+    w = torch.softmax(layer.weights, -1)
+    a, b = x[:, layer.idx_a], x[:, layer.idx_b]
+    # the 16 gates evaluated one by one from the table, mixed with softmax weights
+    gates = torch.stack([c[0] + c[1] * a + c[2] * b + c[3] * a * b for c in torch.from_numpy(RELAXED_COEFFS)], -1)
+    assert torch.allclose(layer(x), (gates * w).sum(-1), atol=1e-5)
+
+
+def test_custom_backward_gradcheck():
+    torch.manual_seed(0)
+    x = torch.rand(4, 6, dtype=torch.double, requires_grad=True)
+    coef = torch.rand(5, 4, dtype=torch.double, requires_grad=True)
+    ia, ib = torch.tensor([0, 1, 2, 5, 5]), torch.tensor([1, 1, 3, 0, 4])
+    assert torch.autograd.gradcheck(lambda x, c: _Mix4.apply(x, c, ia, ib), (x, coef))
+
+
+@needs_fused
+@pytest.mark.parametrize("shape", [(1, 3, 2), (7, 50, 40), (130, 64, 300)])
+def test_fused_matches_python(shape):
+    batch, n_in, n_out = shape
+    grads = []
+    for impl in ("python", "fused"):
+        torch.manual_seed(1)
+        layer = LogicLayer(n_in, n_out, implementation=impl)
+        x = torch.rand(batch, n_in, requires_grad=True)
+        y = layer(x)
+        (y * torch.linspace(-1, 1, n_out)).sum().backward()
+        grads.append((y.detach(), x.grad, layer.weights.grad))
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+@needs_fused
+def test_fused_deterministic_across_threads():
+    out = []
+    old = torch.get_num_threads()
+    try:
+        for th in (1, 2):
+            torch.set_num_threads(th)
+            torch.manual_seed(0)
+            layer = LogicLayer(40, 30, implementation="fused")
+            x = torch.rand(33, 40, requires_grad=True)
+            layer(x).square().sum().backward()
+            out.append((x.grad, layer.weights.grad))
+    finally:
+        torch.set_num_threads(old)
+    assert torch.equal(out[0][0], out[1][0]) and torch.equal(out[0][1], out[1][1])
+
+
+@pytest.mark.parametrize("impl", ["python", "auto"])
+def test_eval_mode_is_the_argmax_gate(impl):
+    torch.manual_seed(0)
+    layer = LogicLayer(16, 64, implementation=impl).eval()
+    x = torch.randint(0, 2, (100, 16)).float()
+    y = layer(x)
+    ops = layer.ops().numpy()
+    a, b = x[:, layer.idx_a].long().numpy(), x[:, layer.idx_b].long().numpy()
+    expect = (ops[None] >> (3 - 2 * a - b)) & 1
+    assert torch.equal(y, torch.from_numpy(expect).float())
+
+
+def test_residual_init_favours_pass_through():
+    torch.manual_seed(0)
+    layer = LogicLayer(10, 100, init="residual")
+    assert (layer.ops() == 3).all()
+    assert torch.softmax(layer.weights, -1)[:, 3].min() > 0.9
+
+
+def test_unique_connections_cover_inputs():
+    g = torch.Generator().manual_seed(0)
+    a, b = make_connections(100, 60, "unique", g)
+    assert set(torch.cat([a, b]).tolist()) == set(range(100))
+    assert (a != b).all()
+    with pytest.raises(ValueError, match="unknown connections"):
+        make_connections(4, 4, "bogus")
+
+
+def test_groupsum_and_repr():
+    gs = GroupSum(3, tau=2.0)
+    x = torch.arange(12.).reshape(2, 6)
+    assert torch.equal(gs(x), torch.tensor([[0.5, 2.5, 4.5], [6.5, 8.5, 10.5]]))
+    assert "in_dim=4, out_dim=6" in repr(LogicLayer(4, 6))
+    assert "classes=3, tau=2.0" in repr(gs)
