@@ -61,6 +61,7 @@ class FaultyTransport(Transport):
                  from_board: LinkFaults | None = None, **rates):
         self.inner = inner
         self.url = f"faulty+{getattr(inner, 'url', '')}"
+        self.synchronous = inner.synchronous
         self.rng = np.random.default_rng(seed)
         self.to_board = to_board or LinkFaults(**rates)
         self.from_board = from_board or LinkFaults(**rates)

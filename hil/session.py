@@ -385,7 +385,7 @@ class Session:
                 stats.bytes_received += len(data)
                 for f in self._decoder.feed(data):
                     self._on_frame(f, inflight, redo, tasks)
-            elif time.monotonic() - last_rx >= self.timeout:
+            elif self.transport.synchronous or time.monotonic() - last_rx >= self.timeout:
                 stats.timeouts += 1
                 last_rx = time.monotonic()
                 for req in sorted(inflight.values(), key=lambda r: r.txn):

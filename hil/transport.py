@@ -29,8 +29,13 @@ class TransportError(OSError):
 
 
 class Transport:
-    """Interface; subclasses implement _write/_read/_close."""
+    """Interface; subclasses implement _write/_read/_close.
+
+    `synchronous` is True for in-process boards whose write() returns only after the board
+    has answered everything it was sent: an empty read then means nothing more will come,
+    so a session need not wait out its timeout."""
     url = ""
+    synchronous = False
 
     def write(self, data) -> None:
         if data:
@@ -111,9 +116,10 @@ def open_transport(url: str, opts: dict | None = None) -> Transport:
 class ObjectTransport(Transport):
     """Any in-process object with the same verbs (write, read(max_bytes, timeout), close)."""
 
-    def __init__(self, board, url: str = ""):
+    def __init__(self, board, url: str = "", synchronous: bool = True):
         self.board = board
         self.url = url or type(board).__name__
+        self.synchronous = synchronous
 
     def _write(self, data: bytes) -> None:
         self.board.write(data)
