@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+"""`lgn synth NETLIST --board B`: synthesis + place-and-route report with open tools (yowasp)."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from host.netlist import Netlist
+from host.progress import log
+
+
+def register(sub) -> None:
+    from boards.registry import BOARDS
+    from hil.cli import add_json_flag
+    p = sub.add_parser("synth", help="synthesize a compiled netlist and report LUTs, FFs and Fmax",
+                       description="ECP5 boards: yosys synth_ecp5 + nextpnr-ecp5 (LUT4, CCU2C, FF, Fmax). "
+                                   "pynq-z2: yosys synth_xilinx LUT6/FF estimates (Vivado is not run).")
+    p.add_argument("netlist", help="netlist.json")
+    p.add_argument("--board", required=True, choices=sorted(BOARDS), help="target board")
+    p.add_argument("--out", help="folder for sources, tool logs and report.json (default: synth/<netlist>-<board>)")
+    p.add_argument("--register-every", type=int, default=1, metavar="K",
+                   help="pipeline register after every K gate layers (default 1)")
+    p.add_argument("--freq", type=float, default=200.0, help="target clock for nextpnr in MHz (default 200)")
+    p.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> dict:
+    from boards.registry import get
+    from hil.cli import UsageError
+    from rtl.gen_verilog import generate, module_name
+    from rtl.synth import SynthError, synthesize
+    if args.register_every < 1:
+        raise ValueError(f"--register-every must be >= 1, got {args.register_every}")
+    if not args.freq > 0:
+        raise ValueError(f"--freq must be positive, got {args.freq}")
+    board = get(args.board)
+    net = Netlist.load(args.netlist)
+    stem = Path(args.netlist).stem
+    out = Path(args.out or os.path.join("synth", f"{stem}-{board.name}"))
+    d = generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
+                 prune=not args.no_prune, source=os.path.basename(args.netlist))
+    log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
+    t0 = time.perf_counter()
+    try:
+        rep = synthesize(d, board, out, freq_mhz=args.freq, seed=args.seed, progress=log)
+    except SynthError as e:
+        raise UsageError(str(e)) from None
+    rep["seconds"] = round(time.perf_counter() - t0, 1)
+    rep["out"] = str(out)
+    if rep.get("fmax_mhz"):
+        log(f"synth: {rep['luts']} LUT4 + {rep['carry_cells']} CCU2C ({rep['lut4_equivalent_per_gate']} "
+            f"LUT4-eq/gate), {rep['ffs']} FF, Fmax {rep['fmax_mhz']} MHz; report in {out / 'report.json'}")
+    return rep

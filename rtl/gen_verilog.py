@@ -1,0 +1,441 @@
+# SPDX-License-Identifier: MIT
+"""Compiled RTL for one netlist: a pure emitter, Netlist in, Verilog text out (no file I/O).
+
+The generated design evaluates one sample per clock, fully parallel and pipelined:
+
+    in_bits --> gate layers --> GroupSum popcounts --> argmax --> out_scores, out_class
+                (register every k layers)  (carry-save tree,   (pairwise tree,
+                                            one register per    one register per
+                                            full-adder level)   level, ties -> lower)
+
+Each gate is one Verilog expression taken straight from its op's truth table
+(`host.gates.verilog_expr`). Before emission the netlist goes through `host.prune`
+(constants, tied inputs, duplicates, unused gates) and the emitter itself resolves
+single-input gates: a pass-through or NOT gate is a wire, and an inversion is folded into
+the truth table of the gate that reads it, so only two-input gates cost logic. A
+signal that crosses a pipeline boundary gets one register, however many gates pass it on.
+
+The popcount of a class group is a Wallace tree of full adders (sum = a^b^c,
+carry = majority) with a register after every level, then one small carry-propagate
+adder; this maps to two LUT4s per full adder and keeps every stage one LUT deep.
+The argmax compares (score, class) pairs in a balanced tree where the right (higher
+class) operand wins only if its score is strictly greater, so ties go to the lowest class
+index, exactly as `host.softmodel.predict_from_scores`.
+
+The file holds three modules: `<name>_layers`, `<name>_groupsum` and the top `<name>`
+(the valid pipeline), so synthesis reports can split resources between them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from host.gates import NAMES, depends, truth, verilog_expr
+from host.netlist import Netlist
+from host.prune import prune as prune_netlist
+
+# Nodes ---------------------------------------------------------------------------------------
+# A literal is (node, inverted) or ("const", value). Nodes are small tuples:
+#   ("in", i)                       input bit i
+#   ("gate", layer, index, op, x, y) two-input gate on nodes x, y (op already absorbs inversions)
+#   ("reg", stage, node)            node delayed by one pipeline register
+
+
+def _op_of(f) -> int:
+    """The op number of the two-input function f(a, b) (DESIGN.md contract 1 bit order)."""
+    return (f(0, 0) << 3) | (f(0, 1) << 2) | (f(1, 0) << 1) | f(1, 1)
+
+
+@dataclass
+class RtlDesign:
+    """What `generate` returns: the Verilog text and the facts the tools and tests need."""
+    verilog: str
+    top: str
+    inputs: int
+    classes: int
+    score_width: int
+    class_width: int
+    latency: int                      # clock cycles from in_valid to out_valid
+    layer_stages: int                 # pipeline registers in the gate layers
+    groupsum_stages: int              # popcount levels + final adder + argmax levels
+    register_every: int
+    gates: int                        # gates in the netlist as given
+    gates_pruned: int                 # gates after host.prune
+    logic_gates: int                  # two-input gates emitted as LUT expressions
+    wire_gates: int                   # gates that became wires or inverters
+    const_gates: int                  # gates that became constants
+    prune_report: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {"top": self.top, "latency_cycles": self.latency, "register_every": self.register_every,
+                "gates": self.gates, "gates_after_prune": self.gates_pruned,
+                "logic_gates": self.logic_gates, "wire_gates": self.wire_gates,
+                "const_gates": self.const_gates, "score_width": self.score_width,
+                "class_width": self.class_width, "layer_stages": self.layer_stages,
+                "groupsum_stages": self.groupsum_stages}
+
+
+def module_name(text: str) -> str:
+    """A legal Verilog identifier made from `text` (e.g. a file name)."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "lgn_net"
+    if not re.match(r"[A-Za-z_]", s):
+        s = "lgn_" + s
+    return s
+
+
+def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune: bool = True,
+             source: str | None = None) -> RtlDesign:
+    """Verilog for `net`. `register_every` = gate layers per pipeline stage (>= 1);
+    the last layer is always followed by a register. `source` names the netlist in the header."""
+    if register_every < 1:
+        raise ValueError(f"register_every must be >= 1, got {register_every}")
+    net.validate()
+    name = module_name(name)
+    gates_in = net.gates
+    report: dict = {}
+    if prune:
+        net, report = prune_netlist(net)
+    g = _Builder(net, register_every)
+    g.build()
+    text = g.emit(name, source=source, gates_in=gates_in, report=report)
+    return RtlDesign(verilog=text, top=name, inputs=net.inputs, classes=net.classes,
+                     score_width=g.sw, class_width=g.cw, latency=g.latency,
+                     layer_stages=g.layer_stages, groupsum_stages=g.gs_stages,
+                     register_every=register_every, gates=gates_in, gates_pruned=net.gates,
+                     logic_gates=g.n_logic, wire_gates=g.n_wire, const_gates=g.n_const,
+                     prune_report=report)
+
+
+class _Builder:
+    def __init__(self, net: Netlist, register_every: int):
+        self.net, self.k = net, register_every
+        self.sw = max(1, net.group_size.bit_length())           # score width
+        self.cw = max(1, (net.classes - 1).bit_length())        # class index width
+        self.n_logic = self.n_wire = self.n_const = 0
+
+    # -- gate layers ----------------------------------------------------------------------
+    def build(self) -> None:
+        net = self.net
+        lits = [(("in", i), False) for i in range(net.inputs)]
+        self.layer_gates: list[list] = []   # per layer: gate nodes created (in order)
+        self.stage_regs: list[list] = []    # per layer stage: reg nodes (in order)
+        stage = 0
+        n_layers = len(net.layers)
+        for k, layer in enumerate(net.layers):
+            new_lits, created = [], []
+            for gi in range(layer.width):
+                lit = self._gate(k, gi, int(layer.op[gi]), lits[int(layer.a[gi])], lits[int(layer.b[gi])])
+                if lit[0] != "const" and lit[0][0] == "gate" and lit[0][1] == k and lit[0][2] == gi:
+                    created.append(lit[0])
+                new_lits.append(lit)
+            self.layer_gates.append(created)
+            lits = new_lits
+            if (k + 1) % self.k == 0 or k == n_layers - 1:
+                stage += 1
+                lits = self._register(stage, lits)
+        self.layer_stages = stage
+        self.out_lits = lits  # last layer, registered
+
+    def _gate(self, k, gi, op, la, lb):
+        """Resolve gate op(la, lb) to a literal, folding constants, inversions and wires."""
+        def val(lit, v):  # value of operand `lit` when its underlying node has value v
+            return lit[1] if lit[0] == "const" else v ^ int(lit[1])
+        xa = None if la[0] == "const" else la[0]
+        xb = None if lb[0] == "const" else lb[0]
+        if xa is not None and xb is not None and xa == xb:
+            f = lambda u, w: truth(op, val(la, u), val(lb, u))  # noqa: E731  (one node)
+        else:
+            f = lambda u, w: truth(op, val(la, u), val(lb, w))  # noqa: E731
+        new = _op_of(f)
+        da, db = depends(new)
+        if xa is None:
+            da = False
+        if xb is None or xb == xa:
+            db = False
+        if not da and not db:
+            self.n_const += 1
+            return ("const", truth(new, 0, 0))
+        if da and not db:
+            self.n_wire += 1
+            return (xa, not truth(new, 1, 0))
+        if db and not da:
+            self.n_wire += 1
+            return (xb, not truth(new, 0, 1))
+        self.n_logic += 1
+        return (("gate", k, gi, new, xa, xb), False)
+
+    def _register(self, stage, lits):
+        regs, out = {}, []
+        for lit in lits:
+            if lit[0] == "const":
+                out.append(lit)
+                continue
+            node = lit[0]
+            if node not in regs:
+                regs[node] = ("reg", stage, node)
+            out.append((regs[node], lit[1]))
+        self.stage_regs.append(list(regs.values()))
+        return out
+
+    # -- emission ---------------------------------------------------------------------------
+    def emit(self, name: str, source: str | None, gates_in: int, report: dict) -> str:
+        net = self.net
+        live = self._liveness()
+        names: dict = {}
+        for i in range(net.inputs):
+            names[("in", i)] = f"in_bits[{i}]"
+        body: list[str] = []
+        reg_vec = {}
+        n_layers = len(net.layers)
+        stage = 0
+        for k in range(n_layers):
+            gates = [n for n in self.layer_gates[k] if n in live]
+            body.append(f"    // layer {k}: {net.layers[k].width} gates, {len(gates)} with logic")
+            for node in gates:
+                _, _, gi, op, x, y = node
+                nm = f"l{k}_g{gi}"
+                names[node] = nm
+                expr = verilog_expr(op, names[x], names[y])
+                body.append(f"    wire {nm} = {expr};  // {NAMES[op]}")
+            if (k + 1) % self.k == 0 or k == n_layers - 1:
+                stage += 1
+                regs = [r for r in self.stage_regs[stage - 1] if r in live]
+                vec = f"p{stage}"
+                reg_vec[stage] = (vec, regs)
+                if regs:
+                    body.append(f"    // pipeline register {stage}: {len(regs)} signals")
+                    body.append(f"    reg [{len(regs) - 1}:0] {vec};")
+                    src = ", ".join(names[r[2]] for r in reversed(regs))
+                    body.append(f"    always @(posedge clk) {vec} <= {{{src}}};")
+                    for j, r in enumerate(regs):
+                        names[r] = f"{vec}[{j}]"
+        # last-layer outputs, one bit per gate
+        w = net.outputs
+        outs = [self._lit_expr(lit, names) for lit in self.out_lits]
+        body.append(f"    assign out_bits = {{{', '.join(reversed(outs))}}};")
+
+        used_inputs = sum(1 for i in range(net.inputs) if ("in", i) in live)
+        gs_text, gs_stages = self._groupsum(name)
+        self.gs_stages = gs_stages
+        self.latency = self.layer_stages + gs_stages
+
+        hdr = self._header(name, source, gates_in, report, used_inputs)
+        lay = [f"// Gate layers: {self.layer_stages} pipeline stage(s), one every {self.k} layer(s).",
+               f"module {name}_layers (",
+               "    input  wire clk,",
+               "    /* verilator lint_off UNUSEDSIGNAL */",
+               "    // Inputs the pruned netlist ignores stay on the port so that it keeps the",
+               "    // netlist's input count and bit order.",
+               f"    input  wire [{net.inputs - 1}:0] in_bits,",
+               "    /* verilator lint_on UNUSEDSIGNAL */",
+               f"    output wire [{w - 1}:0] out_bits",
+               ");"]
+        if not any(reg_vec[s][1] for s in reg_vec):
+            lay.append("    wire unused_clk = clk;  // every output is constant: no registers")
+        lay += body + ["endmodule"]
+        top = self._top(name)
+        return "\n".join(hdr + [""] + lay + [""] + gs_text + [""] + top) + "\n"
+
+    def _lit_expr(self, lit, names) -> str:
+        if lit[0] == "const":
+            return "1'b1" if lit[1] else "1'b0"
+        return ("~" if lit[1] else "") + names[lit[0]]
+
+    def _liveness(self) -> set:
+        live, stack = set(), [lit[0] for lit in self.out_lits if lit[0] != "const"]
+        while stack:
+            n = stack.pop()
+            if n in live:
+                continue
+            live.add(n)
+            if n[0] == "gate":
+                stack += [n[4], n[5]]
+            elif n[0] == "reg":
+                stack.append(n[2])
+        return live
+
+    # -- GroupSum: popcount trees + argmax ------------------------------------------------------
+    def _groupsum(self, name: str) -> tuple[list[str], int]:
+        net, sw, cw, C = self.net, self.sw, self.cw, self.net.classes
+        G = net.group_size
+        w = net.outputs
+        lines = [f"// GroupSum: {C} class(es) x {G} bits -> {sw}-bit popcount each, then argmax.",
+                 f"module {name}_groupsum (",
+                 "    input  wire clk,",
+                 "    /* verilator lint_off UNUSEDSIGNAL */",
+                 "    // last-layer bits that are constant are counted as an offset, not read",
+                 f"    input  wire [{w - 1}:0] bits,",
+                 "    /* verilator lint_on UNUSEDSIGNAL */",
+                 f"    output wire [{C * sw - 1}:0] scores,",
+                 f"    output wire [{cw - 1}:0] best",
+                 ");"]
+        # Constant bits of the last layer are known here: count them as a fixed offset.
+        const_one = [0] * C
+        cols_per_class = []
+        for c in range(C):
+            cols = {0: []}
+            for j in range(G):
+                lit = self.out_lits[c * G + j]
+                if lit[0] == "const":
+                    const_one[c] += lit[1]
+                else:
+                    cols[0].append(f"bits[{c * G + j}]")
+            cols_per_class.append(cols)
+        # Wallace levels, all classes in lockstep (same depth: the groups have the same size).
+        level = 0
+        while True:
+            if all(all(len(v) <= 2 for v in cols.values()) for cols in cols_per_class):
+                break
+            level += 1
+            for c, cols in enumerate(cols_per_class):
+                nxt: dict = {}
+                assigns = []
+                for wt in sorted(cols):
+                    v = cols[wt]
+                    t = 0
+                    while len(v) - t >= 3:
+                        a, b, d = v[t], v[t + 1], v[t + 2]
+                        t += 3
+                        assigns.append((f"{a} ^ {b} ^ {d}", wt))
+                        assigns.append((f"({a} & {b}) | ({a} & {d}) | ({b} & {d})", wt + 1))
+                    for rest in v[t:]:
+                        assigns.append((rest, wt))
+                vec = f"c{c}_s{level}"
+                lines.append(f"    // class {c}, full-adder level {level}")
+                lines.append(f"    reg [{len(assigns) - 1}:0] {vec};")
+                lines.append("    always @(posedge clk) begin")
+                for j, (e, wt) in enumerate(assigns):
+                    lines.append(f"        {vec}[{j}] <= {e};")
+                    nxt.setdefault(wt, []).append(f"{vec}[{j}]")
+                lines.append("    end")
+                cols_per_class[c] = nxt
+        # Final carry-propagate adder per class (two rows + the constant ones), registered.
+        stages = level + 1
+        for c, cols in enumerate(cols_per_class):
+            rows = [[], []]
+            for wt in range(sw):
+                v = cols.get(wt, [])
+                rows[0].append(v[0] if len(v) > 0 else "1'b0")
+                rows[1].append(v[1] if len(v) > 1 else "1'b0")
+            assert all(wt < sw for wt in cols), (cols.keys(), sw)  # a popcount of G fits in sw bits
+            r0 = "{" + ", ".join(reversed(rows[0])) + "}"
+            r1 = "{" + ", ".join(reversed(rows[1])) + "}"
+            k = f" + {sw}'d{const_one[c]}" if const_one[c] else ""
+            lines.append(f"    reg [{sw - 1}:0] score{c};  // class {c}: popcount of bits[{(c + 1) * G - 1}:{c * G}]")
+            lines.append(f"    always @(posedge clk) score{c} <= {r0} + {r1}{k};")
+        lines.append(f"    assign scores = {{{', '.join(f'score{c}' for c in reversed(range(C)))}}};")
+        # Argmax tree: (score, index) pairs; the right operand wins only when strictly greater.
+        # Each level takes two clocks: compare (registered), then select, so that no stage
+        # holds more than one carry chain or one LUT level.
+        items = [(f"score{c}", f"{cw}'d{c}") for c in range(C)]
+        alevel = 0
+        while len(items) > 1:
+            alevel += 1
+            last = len(items) == 2  # the final level keeps only the index
+            nxt = []
+            lines.append(f"    // argmax level {alevel}: compare, then select (ties keep the lower class)")
+            for j in range(0, len(items), 2):
+                s, i = f"am{alevel}_s{j // 2}", f"am{alevel}_i{j // 2}"
+                q = f"am{alevel}_{j // 2}"
+                if j + 1 < len(items):
+                    (ls, li), (rs, ri) = items[j], items[j + 1]
+                    lines.append(f"    reg {q}_gt;")
+                    if not last:
+                        lines.append(f"    reg [{sw - 1}:0] {q}_ls, {q}_rs;")
+                    lines.append(f"    reg [{cw - 1}:0] {q}_li, {q}_ri;")
+                    lines.append("    always @(posedge clk) begin")
+                    lines.append(f"        {q}_gt <= {rs} > {ls};")
+                    if not last:
+                        lines.append(f"        {q}_ls <= {ls};")
+                        lines.append(f"        {q}_rs <= {rs};")
+                    lines.append(f"        {q}_li <= {li};")
+                    lines.append(f"        {q}_ri <= {ri};")
+                    lines.append("    end")
+                    if not last:
+                        lines.append(f"    reg [{sw - 1}:0] {s};")
+                    lines.append(f"    reg [{cw - 1}:0] {i};")
+                    lines.append("    always @(posedge clk) begin")
+                    if not last:
+                        lines.append(f"        {s} <= {q}_gt ? {q}_rs : {q}_ls;")
+                    lines.append(f"        {i} <= {q}_gt ? {q}_ri : {q}_li;")
+                    lines.append("    end")
+                else:
+                    ls, li = items[j]
+                    lines.append(f"    reg [{sw - 1}:0] {q}_ls, {s};")
+                    lines.append(f"    reg [{cw - 1}:0] {q}_li, {i};")
+                    lines.append(f"    always @(posedge clk) begin {q}_ls <= {ls}; {q}_li <= {li}; "
+                                 f"{s} <= {q}_ls; {i} <= {q}_li; end")
+                nxt.append((s, i))
+            items = nxt
+        lines.append(f"    assign best = {items[0][1]};")
+        stages += 2 * alevel
+        self.argmax_levels = alevel
+        self.popcount_levels = level
+        lines.append("endmodule")
+        return lines, stages
+
+    def _top(self, name: str) -> list[str]:
+        net, sw, cw, C = self.net, self.sw, self.cw, self.net.classes
+        lat = self.latency
+        al = self.argmax_levels
+        L = [f"// Top: valid pipeline and outputs. Latency {lat} cycle(s).",
+             f"module {name} (",
+             "    input  wire clk,",
+             "    input  wire rst,       // synchronous; clears the valid pipeline only",
+             "    input  wire in_valid,",
+             f"    input  wire [{net.inputs - 1}:0] in_bits,",
+             "    output wire out_valid,",
+             f"    output wire [{C * sw - 1}:0] out_scores,  // class c at [c*{sw} +: {sw}]",
+             f"    output wire [{cw - 1}:0] out_class",
+             ");",
+             f"    wire [{net.outputs - 1}:0] last;",
+             f"    wire [{C * sw - 1}:0] scores;",
+             f"    {name}_layers u_layers (.clk(clk), .in_bits(in_bits), .out_bits(last));",
+             f"    {name}_groupsum u_groupsum (.clk(clk), .bits(last), .scores(scores), .best(out_class));"]
+        if al:
+            L.append(f"    // scores wait for the argmax ({al} level(s), two clocks each)")
+            prev = "scores"
+            for d in range(1, 2 * al + 1):
+                L.append(f"    reg [{C * sw - 1}:0] score_d{d};")
+                L.append(f"    always @(posedge clk) score_d{d} <= {prev};")
+                prev = f"score_d{d}"
+            L.append(f"    assign out_scores = {prev};")
+        else:
+            L.append("    assign out_scores = scores;")
+        L += [f"    reg [{lat - 1}:0] valid_pipe;",
+              "    always @(posedge clk) begin",
+              f"        if (rst) valid_pipe <= {lat}'d0;",
+              (f"        else valid_pipe <= {{valid_pipe[{lat - 2}:0], in_valid}};" if lat > 1
+               else "        else valid_pipe <= in_valid;"),
+              "    end",
+              f"    assign out_valid = valid_pipe[{lat - 1}];",
+              "endmodule"]
+        return L
+
+    def _header(self, name, source, gates_in, report, used_inputs) -> list[str]:
+        net = self.net
+        lines = [
+            "// SPDX-License-Identifier: MIT",
+            f"// Generated by lgn-hil rtl/gen_verilog.py: do not edit; regenerate with `lgn rtl`.",
+            f"// Netlist: {source or '(in memory)'}",
+            f"// Inputs {net.inputs} bits ({used_inputs} used), classes {net.classes}, group size "
+            f"{net.group_size}, layers {len(net.layers)}",
+            f"// Gates: {gates_in} in the netlist, {net.gates} after pruning "
+            f"({self.n_logic} two-input LUT expressions, {self.n_wire} wires/inverters, "
+            f"{self.n_const} constants)",
+        ]
+        if report:
+            lines.append(f"// Pruning: widths {report.get('widths_before')} -> {report.get('widths_after')}")
+        lines += [
+            f"// Pipeline: register every {self.k} gate layer(s): {self.layer_stages} stage(s); "
+            f"popcount {self.popcount_levels} full-adder level(s) + 1 adder; argmax {self.argmax_levels} level(s) x 2",
+            f"// Latency: {self.latency} clock cycle(s) from in_valid to out_valid; one sample per clock.",
+            "// Ports of the top module " + name + ":",
+            "//   clk, rst (synchronous, clears the valid pipeline), in_valid,",
+            f"//   in_bits[{net.inputs - 1}:0]      input bit i = netlist input i",
+            f"//   out_valid, out_scores[{net.classes * self.sw - 1}:0]  class c score at [c*{self.sw} +: {self.sw}]",
+            f"//   out_class[{self.cw - 1}:0]      highest score, ties to the lowest class",
+            "/* verilator lint_off DECLFILENAME */",
+            "// One generated file holds the network's three modules (layers, GroupSum, top).",
+        ]
+        return lines

