@@ -35,7 +35,8 @@ module lgn_core #(
     parameter integer MAX_LAYERS      = 8,
     parameter integer MAX_GATES       = 65536,   // multiple of GATES_PER_CYCLE
     parameter integer MAX_CLASSES     = 16,
-    parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent)
+    parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent), < 65536
+    parameter integer FRAME_BUFS      = 2,       // 2: the next frame arrives while one runs
     parameter integer CLOCK_HZ        = 50_000_000
 ) (
     input  wire       clk,
@@ -64,7 +65,8 @@ module lgn_core #(
     localparam integer GG       = (G > 1) ? $clog2(G) : 1;
     localparam integer IN_BYTES = (MAX_INPUTS + 7) / 8;
     localparam integer FS_DEPTH = MAX_BODY / L + IN_BYTES + 1;
-    localparam integer FSW      = $clog2(FS_DEPTH);
+    localparam integer FS_WORDS = FS_DEPTH * FRAME_BUFS;
+    localparam integer FSW      = $clog2(FS_WORDS);
     localparam integer ADEPTH   = (IN_BYTES * 8 > MAX_WIDTH) ? IN_BYTES * 8 : MAX_WIDTH;
     localparam integer AW       = $clog2(ADEPTH);
     localparam integer GWORDS   = MAX_GATES / G;
@@ -112,22 +114,25 @@ module lgn_core #(
     reg [FSW-1:0] fr_cbase;
     reg [7:0]  fr_code;                    // 0 = good frame, else the error to reply
     reg [15:0] fr_detail;
+    reg        fr_bank, fr_pbank;          // buffer being filled / holding the pending frame
+    wire [FSW-1:0] fr_base = fr_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}};
 
-    // frame store
-    reg [8*L-1:0] fstore [0:FS_DEPTH-1];
+    // frame store (FRAME_BUFS buffers of FS_DEPTH words)
+    reg [8*L-1:0] fstore [0:FS_WORDS-1];
     reg [8*L-1:0] fs_rword;
     wire [FSW-1:0] fs_raddr;
+    wire           fs_ren;
 
     wire        d_take = d_valid && !fr_pending;
     wire [17:0] body_off = fr_pos - 18'd4;
     wire        wr_body = d_take && !d_end && fr_pos >= 18'd4 && !fr_long && fr_pos < 18'(MAX_PAYLOAD);
     wire        wr_sample = fr_runmap && body_off >= 18'd5;
-    wire [FSW-1:0] wr_word = wr_sample ? fr_cbase + fr_j[FSW-1:0] : body_off[LG +: FSW];
+    wire [FSW-1:0] wr_word = fr_base + (wr_sample ? fr_cbase + fr_j[FSW-1:0] : FSW'(body_off >> LG));
     wire [LG-1:0]  wr_lane = wr_sample ? fr_lane : body_off[LG-1:0];
 
     always @(posedge clk) begin
         if (wr_body) fstore[wr_word][8*wr_lane +: 8] <= d_data;
-        fs_rword <= fstore[fs_raddr];
+        if (fs_ren) fs_rword <= fstore[fs_raddr];
     end
 
     wire        fr_release;                // the handler is done with the frame
@@ -148,10 +153,14 @@ module lgn_core #(
             fr_len <= 16'd0;
             fr_b1 <= 8'd0;
             fr_b2 <= 8'd0;
+            fr_bank <= 1'b0;
+            fr_pbank <= 1'b0;
         end else begin
             if (fr_release) fr_pending <= 1'b0;
             if (d_take && d_end) begin
                 fr_pending <= 1'b1;
+                fr_pbank <= fr_bank;
+                if (FRAME_BUFS > 1) fr_bank <= !fr_bank;
                 fr_detail <= 16'd0;
                 if (fr_pos < 18'd2) fr_type <= 8'd0;
                 if (fr_pos < 18'd1) fr_seq <= 8'd0;
@@ -215,31 +224,27 @@ module lgn_core #(
         end
     end
 
-    // Gate memories -------------------------------------------------------------------------
+    // Gate memories: slot q holds the gates whose index in their layer is q mod G ----------
     reg           gw_en;
     reg [GG-1:0]  gw_slot;
     reg [GAW-1:0] gw_addr;
     reg [GB-1:0]  gw_data;
-    wire [GAW-1:0] g_raddr;
-    wire [G*GB-1:0] g_rdata;
-    genvar gj;
-    generate
-        for (gj = 0; gj < G; gj = gj + 1) begin : gslot
-            reg [GB-1:0] mem [0:GWORDS-1];
-            reg [GB-1:0] rd;
-            always @(posedge clk) begin
-                if (gw_en && gw_slot == GG'(gj)) mem[gw_addr] <= gw_data;
-                rd <= mem[g_raddr];
-            end
-            assign g_rdata[gj*GB +: GB] = rd;
-        end
-    endgenerate
+    reg [GB-1:0]  gmem [0:G-1][0:GWORDS-1];
+    reg [GB-1:0]  g_rd [0:G-1];
 
     // Stuck-at faults (virtual board): one {enable, value} pair per gate slot.
     reg [1:0] stuck [0:MAX_GATES-1];
+    reg       any_stuck;
     integer fi;
     initial for (fi = 0; fi < MAX_GATES; fi = fi + 1) stuck[fi] = 2'b00;
-    always @(posedge clk) if (fault_we && fault_gate < 32'(MAX_GATES)) stuck[fault_gate[$clog2(MAX_GATES)-1:0]] <= fault_stuck;
+    always @(posedge clk) begin
+        if (rst) any_stuck <= 1'b0;
+        else if (fault_we && fault_gate < 32'(MAX_GATES)) begin
+            stuck[fault_gate[$clog2(MAX_GATES)-1:0]] <= fault_stuck;
+            if (fault_stuck[1]) any_stuck <= 1'b1;
+        end
+    end
+    wire any_flip = |flip_mask;
 
     // Engine ------------------------------------------------------------------------------
     localparam [2:0] E_IDLE = 3'd0, E_TRANS = 3'd1, E_LAYER = 3'd2, E_DRAIN = 3'd3,
@@ -249,7 +254,7 @@ module lgn_core #(
     reg         e_mode;
     reg  [15:0] e_last;                   // last layer evaluated
     reg  [15:0] e_count, e_done, e_lanes;
-    reg  [FSW-1:0] e_cbase;
+    reg  [FSW-1:0] e_cbase;               // first word of this chunk in the frame store
     reg  [15:0] e_j;
     reg  [15:0] e_k;
     reg  [15:0] e_word, e_nw, e_width;
@@ -278,38 +283,11 @@ module lgn_core #(
     reg  [L-1:0]      act1 [0:ADEPTH-1];
     reg  [L-1:0]      planes [0:MAX_CLASSES*SB-1];
 
-    assign g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
+    wire [GAW-1:0] g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
     wire e_issue = e_state == E_LAYER;
     wire e_par = e_k[0];                  // layer k writes buffer k%2
     wire e_sc = !e_mode && e_k == e_last;
     wire e_layer_done = e_word == e_nw - 16'd1;
-
-    // emission
-    reg  [15:0] em_s, em_j, em_nb;
-    reg  [CW:0] em_c;
-    reg         em_hi;
-    reg  [15:0] em_best;
-    reg  [7:0]  em_bestc;
-    reg  [15:0] em_score;
-    reg  [7:0]  em_bits;
-    always @* begin
-        em_score = 16'd0;
-        for (int p = 0; p < SB; p++)
-            em_score[p] = planes[32'(em_c) * SB + p][em_s[LG-1:0]];
-        em_bits = 8'd0;
-        for (int p = 0; p < 8; p++)
-            em_bits[p] = e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
-                               : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]];
-    end
-
-    reg  [7:0]  rmem [0:MAX_BODY-1];
-    reg         rm_we;
-    reg  [7:0]  rm_wd;
-    reg  [16:0] rm_wa;
-    always @(posedge clk) if (rm_we) rmem[rm_wa[$clog2(MAX_BODY)-1:0]] <= rm_wd;
-
-    wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
-    wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
 
     // Gate evaluation: op bits are the truth table f(0,0), f(0,1), f(1,0), f(1,1) (bit3..bit0).
     function automatic [L-1:0] gate_eval(input [3:0] op, input [L-1:0] a, input [L-1:0] b);
@@ -317,86 +295,100 @@ module lgn_core #(
                   | ({L{op[1]}} & a & ~b) | ({L{op[0]}} & a & b);
     endfunction
 
-    reg [L-1:0] out_w [0:G-1];
-    reg [G-1:0] out_ok;
-    always @* begin
-        for (int q = 0; q < G; q++) begin
-            out_w[q] = gate_eval(s2_op[q], s2_a[q], s2_b[q]) ^ flip_mask[q*L +: L];
-            if (s2_st[q][1]) out_w[q] = {L{s2_st[q][0]}};
-            out_ok[q] = s2_v && (32'({s2_word, GG'(0)}) + 32'(q)) < 32'(e_width);
+    // Stages 0 and 1: gate configs, then operands. Registers load only when their stage is
+    // active, which keeps an idle engine cheap in simulation as well as in power.
+    always @(posedge clk) begin
+        if (gw_en) gmem[gw_slot][gw_addr] <= gw_data;
+        if (e_issue)
+            for (int q = 0; q < G; q++) g_rd[q] <= gmem[q][g_raddr];
+        s1_v <= e_issue;
+        if (e_issue) begin
+            s1_word <= e_word;
+            s1_par <= e_par;
+            s1_sc <= e_sc;
+            if (e_sc) for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q];
+        end
+        s2_v <= s1_v;
+        if (s1_v) begin
+            s2_word <= s1_word;
+            s2_par <= s1_par;
+            s2_sc <= s1_sc;
+            for (int q = 0; q < G; q++) begin
+                s2_cls[q] <= s1_cls[q];
+                s2_op[q] <= g_rd[q][2*AW +: 4];
+                s2_a[q] <= s1_par ? act0[g_rd[q][AW-1:0]] : act1[g_rd[q][AW-1:0]];
+                s2_b[q] <= s1_par ? act0[g_rd[q][2*AW-1:AW]] : act1[g_rd[q][2*AW-1:AW]];
+                s2_st[q] <= any_stuck ? stuck[32'({s1_word, GG'(0)}) + 32'(q) + 32'({e_gbase, GG'(0)})]
+                                      : 2'b00;
+            end
         end
     end
 
-    // The activation buffers: written by the transposition and by pipeline stage 2.
+    // Stage 2: evaluate, write the destination buffer, add last-layer outputs into the
+    // class counters; and the transposition of a chunk's input bytes into buffer 1.
+    // The G slots of a cycle may hit the same class, so their additions are applied one
+    // after the other with blocking assignments (planes is written only in this block).
+    reg [L-1:0] w, carry, tmp;
+    /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
-        for (int q = 0; q < G; q++)
-            if (out_ok[q]) begin
-                if (s2_par) act1[AW'({s2_word, GG'(0)} + q)] <= out_w[q];
-                else        act0[AW'({s2_word, GG'(0)} + q)] <= out_w[q];
-            end
+        if (s2_v)
+            for (int q = 0; q < G; q++)
+                if ((32'({s2_word, GG'(0)}) + 32'(q)) < 32'(e_width)) begin
+                    w = gate_eval(s2_op[q], s2_a[q], s2_b[q]);
+                    if (any_flip) w = w ^ flip_mask[q*L +: L];
+                    if (s2_st[q][1]) w = {L{s2_st[q][0]}};
+                    if (s2_par) act1[AW'({s2_word, GG'(0)} + q)] <= w;
+                    else        act0[AW'({s2_word, GG'(0)} + q)] <= w;
+                    if (s2_sc) begin
+                        carry = w;
+                        for (int p = 0; p < SB; p++) begin
+                            tmp = planes[32'(s2_cls[q]) * SB + p];
+                            planes[32'(s2_cls[q]) * SB + p] = tmp ^ carry;
+                            carry = tmp & carry;
+                        end
+                    end
+                end
         if (t_v)
             for (int q = 0; q < 8; q++)
                 for (int p = 0; p < L; p++)
                     act1[AW'({t_j, 3'd0} + q)][p] <= fs_rword[8 * p + q];
-    end
-
-    // Score planes: each valid last-layer output word is added into its class counter.
-    // The G slots of a cycle may hit the same class, so they are applied one after the
-    // other with blocking assignments (planes is written only here).
-    reg [L-1:0] carry, tmp;
-    /* verilator lint_off BLKSEQ */
-    always @(posedge clk) begin
-        if (e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
+        if ((e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
+                || (e_state == E_TRANS && e_j == 16'd0 && e_last == 16'd0 && !e_mode))
             for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
-        else if (e_state == E_TRANS && e_last == 16'd0 && !e_mode)
-            for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
-        else if (s2_sc)
-            for (int q = 0; q < G; q++)
-                if (out_ok[q]) begin
-                    carry = out_w[q];
-                    for (int p = 0; p < SB; p++) begin
-                        tmp = planes[32'(s2_cls[q]) * SB + p];
-                        planes[32'(s2_cls[q]) * SB + p] = tmp ^ carry;
-                        carry = tmp & carry;
-                    end
-                end
     end
     /* verilator lint_on BLKSEQ */
 
-    always @(posedge clk) begin
-        // stage 1 -> 2: operand reads
-        s2_v <= s1_v;
-        s2_word <= s1_word;
-        s2_par <= s1_par;
-        s2_sc <= s1_sc;
-        for (int q = 0; q < G; q++) begin
-            s2_cls[q] <= s1_cls[q];
-            s2_op[q] <= g_rdata[q*GB + 2*AW +: 4];
-            s2_a[q] <= s1_par ? act0[g_rdata[q*GB +: AW]] : act1[g_rdata[q*GB +: AW]];
-            s2_b[q] <= s1_par ? act0[g_rdata[q*GB + AW +: AW]] : act1[g_rdata[q*GB + AW +: AW]];
-            s2_st[q] <= stuck[32'({s1_word, GG'(0)}) + 32'(q) + 32'({e_gbase, GG'(0)})];
-        end
-        // stage 0 -> 1: gate reads (g_raddr is presented this cycle)
-        s1_v <= e_issue;
-        s1_word <= e_word;
-        s1_par <= e_par;
-        s1_sc <= e_sc;
-        for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q];
-    end
+    // Result memory: the RUN reply body after its 8-byte head.
+    reg  [7:0]  rmem [0:MAX_BODY-1];
+    reg         rm_we;
+    reg  [7:0]  rm_wd;
+    reg  [$clog2(MAX_BODY)-1:0] rm_wa;
+    always @(posedge clk) if (rm_we) rmem[rm_wa] <= rm_wd;
 
+    // emission state
+    reg  [15:0] em_s, em_j, em_nb;
+    reg  [CW:0] em_c;
+    reg         em_hi;
+    reg  [15:0] em_best;
+    reg  [7:0]  em_bestc;
+    reg  [15:0] em_sc;
+    reg  [7:0]  em_by;
+    wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
+    wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
+    reg  [FSW-1:0] h_base;                // first word of the handler's frame buffer
 
+    /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
         rm_we <= 1'b0;
+        t_v <= 1'b0;
         if (rst) begin
             e_state <= E_IDLE;
-            t_v <= 1'b0;
         end else begin
-            t_v <= 1'b0;
             case (e_state)
                 E_IDLE: if (e_start) begin
                     e_cycles <= 32'd0;
                     e_done <= 16'd0;
-                    e_cbase <= {FSW{1'b0}};
+                    e_cbase <= h_base;
                     e_ro <= 17'd0;
                     e_lanes <= (e_count > 16'(L)) ? 16'(L) : e_count;
                     e_j <= 16'd0;
@@ -422,15 +414,16 @@ module lgn_core #(
                 end
                 E_LAYER: begin
                     e_word <= e_word + 16'd1;
-                    for (int q = 0; q < G; q++) begin
-                        if (cls_r[q] + cls_step_r >= cfg_gs) begin
-                            cls_r[q] <= cls_r[q] + cls_step_r - cfg_gs;
-                            cls_c[q] <= cls_c[q] + cls_step_c + 1'b1;
-                        end else begin
-                            cls_r[q] <= cls_r[q] + cls_step_r;
-                            cls_c[q] <= cls_c[q] + cls_step_c;
+                    if (e_sc)
+                        for (int q = 0; q < G; q++) begin
+                            if (cls_r[q] + cls_step_r >= cfg_gs) begin
+                                cls_r[q] <= cls_r[q] + cls_step_r - cfg_gs;
+                                cls_c[q] <= cls_c[q] + cls_step_c + 1'b1;
+                            end else begin
+                                cls_r[q] <= cls_r[q] + cls_step_r;
+                                cls_c[q] <= cls_c[q] + cls_step_c;
+                            end
                         end
-                    end
                     if (e_layer_done) begin
                         e_state <= E_DRAIN;
                         e_drain <= 2'd0;
@@ -453,31 +446,38 @@ module lgn_core #(
                             e_nw <= (cfg_width[e_k[KW-1:0] + 1'b1] + 16'(G - 1)) >> GG;
                             e_gbase <= cfg_base[e_k[KW-1:0] + 1'b1];
                             for (int i = 0; i < G; i++) begin
-                            cls_c[i] <= cls_init_c[i];
-                            cls_r[i] <= cls_init_r[i];
-                        end
+                                cls_c[i] <= cls_init_c[i];
+                                cls_r[i] <= cls_init_r[i];
+                            end
                             e_state <= E_LAYER;
                         end
                     end
                 end
                 E_EMIT: begin
                     rm_we <= 1'b1;
-                    rm_wa <= e_ro;
+                    rm_wa <= e_ro[$clog2(MAX_BODY)-1:0];
                     e_ro <= e_ro + 17'd1;
                     if (e_mode) begin
-                        rm_wd <= em_bits;
+                        // byte em_j of sample em_s: bit i = lane em_s of output 8*em_j + i
+                        for (int p = 0; p < 8; p++)
+                            em_by[p] = e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
+                                             : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]];
+                        rm_wd <= em_by;
                         if (em_j == em_nb - 16'd1) begin
                             em_j <= 16'd0;
                             em_s <= em_s + 16'd1;
                             if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
                         end else em_j <= em_j + 16'd1;
                     end else if (16'(em_c) < cfg_classes) begin
-                        rm_wd <= em_hi ? em_score[15:8] : em_score[7:0];
+                        em_sc = 16'd0;
+                        for (int p = 0; p < SB; p++)
+                            em_sc[p] = planes[32'(em_c) * SB + p][em_s[LG-1:0]];
+                        rm_wd <= em_hi ? em_sc[15:8] : em_sc[7:0];
                         em_hi <= !em_hi;
                         if (em_hi) begin
                             em_c <= em_c + 1'b1;
-                            if (em_c == 0 || em_score > em_best) begin
-                                em_best <= em_score;
+                            if (em_c == 0 || em_sc > em_best) begin   // ties: lowest class
+                                em_best <= em_sc;
                                 em_bestc <= 8'(em_c);
                             end
                         end
@@ -503,26 +503,32 @@ module lgn_core #(
             if (e_busy) e_cycles <= e_cycles + 32'd1;
         end
     end
+    /* verilator lint_on BLKSEQ */
 
     // Command handler ---------------------------------------------------------------------
     localparam [3:0] H_IDLE = 4'd0, H_CFG_RD = 4'd1, H_CFG_CHK = 4'd2, H_CFG_BASE = 4'd3,
                      H_CFG_DIV = 4'd4, H_CFG_CLS = 4'd5, H_LOAD_HDR = 4'd6, H_LOAD_CHK = 4'd7,
                      H_LOAD_WR = 4'd8, H_RUN = 4'd9, H_REPLY = 4'd10, H_LOAD_GO = 4'd11,
-                     H_DISPATCH = 4'd12;
+                     H_DISPATCH = 4'd12, H_ERROR = 4'd13;
     reg [3:0]  h_state;
     reg [7:0]  h_seq, h_type;
     reg [15:0] h_len;
+    reg [7:0]  h_h [0:4];
+    reg        h_hold;                    // the framer waits until this command's reply
+    reg [7:0]  h_ecode;
+    reg [15:0] h_edet;
     // byte stream out of the frame store
     reg [16:0] rd_off, rd_end, rs_k;
     reg        rs_v;
     reg [LG-1:0] rs_lane;
     wire [7:0] rs_byte = fs_rword[8*rs_lane +: 8];
-    assign fs_raddr = e_busy ? e_cbase + e_j[FSW-1:0] : rd_off[LG +: FSW];
+    assign fs_raddr = e_busy ? e_cbase + e_j[FSW-1:0] : h_base + FSW'(rd_off >> LG);
+    assign fs_ren = (e_state == E_TRANS) || (rd_off < rd_end);
     // reply
     reg [7:0]  rp_type;
     reg [15:0] rp_len;
     reg [7:0]  rp_hlen;
-    reg [7:0]  hreg [0:35];
+    reg [8*36-1:0] hreg;                  // reply body head, byte 0 in bits 7:0
     // parse scratch
     reg [15:0] ld_layer, ld_first, ld_count, ld_prevw, ld_gi, ld_a, ld_b;
     reg [2:0]  ld_f;
@@ -532,52 +538,19 @@ module lgn_core #(
     reg [31:0] cf_acc;
     reg [15:0] cf_rem, cf_q;
 
-    assign fr_release = h_state == H_REPLY;
+    wire h_take = h_state == H_IDLE && fr_pending && !tx_busy;
+    wire h_keep = FRAME_BUFS == 1 || (fr_code == 8'd0 &&
+                  (fr_type == LGN_CMD_CONFIG || fr_type == LGN_CMD_RESET));
+    assign fr_release = (h_take && !h_keep) || (h_state == H_REPLY && h_hold);
 
-    task automatic reply(input [7:0] rtype, input [15:0] blen, input [7:0] hlen);
-        begin
-            rp_type <= rtype;
-            rp_len <= blen;
-            rp_hlen <= hlen;
-            h_state <= H_REPLY;
-        end
-    endtask
-    task automatic error(input [7:0] code, input [15:0] detail);
-        begin
-            hreg[0] <= code;
-            hreg[1] <= h_type;
-            hreg[2] <= detail[7:0];
-            hreg[3] <= detail[15:8];
-            reply(LGN_TYPE_ERROR, 16'd4, 8'd4);
-            if (code == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
-            else if (code == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
-            else n_other <= n_other + 32'd1;
-        end
-    endtask
-    task automatic put16(input integer at, input [15:0] v);
-        begin
-            hreg[at] <= v[7:0];
-            hreg[at + 1] <= v[15:8];
-        end
-    endtask
-    task automatic put32(input integer at, input [31:0] v);
-        begin
-            put16(at, v[15:0]);
-            put16(at + 2, v[31:16]);
-        end
-    endtask
-    task automatic stream(input [16:0] from, input [16:0] upto);
-        begin
-            rd_off <= from;
-            rd_end <= upto;
-            rs_v <= 1'b0;
-        end
-    endtask
+`define LGN_ERR(code, det) begin h_ecode <= code; h_edet <= det; h_state <= H_ERROR; end
+`define LGN_REPLY(blen, hlen) begin rp_type <= h_type | LGN_REPLY_FLAG; rp_len <= blen; rp_hlen <= hlen; h_state <= H_REPLY; end
+`define LGN_STREAM(from, upto) begin rd_off <= from; rd_end <= upto; rs_v <= 1'b0; end
     wire stream_done = rd_off >= rd_end && !rs_v;
 
-    wire [7:0]  run_mode  = fr_h[0];
-    wire [15:0] run_layer = {fr_h[2], fr_h[1]};
-    wire [15:0] run_count = {fr_h[4], fr_h[3]};
+    wire [7:0]  run_mode  = h_h[0];
+    wire [15:0] run_layer = {h_h[2], h_h[1]};
+    wire [15:0] run_count = {h_h[4], h_h[3]};
     wire [31:0] run_in_bytes = 32'(run_count) * 32'(cfg_nbytes);
     wire [15:0] run_lastw = cfg_width[run_layer[KW-1:0]];
     wire [31:0] run_rec = (run_mode == 8'd0) ? 32'(cfg_classes) * 2 + 1 : (32'(run_lastw) + 7) >> 3;
@@ -589,6 +562,8 @@ module lgn_core #(
         gw_en <= 1'b0;
         if (rst) begin
             h_state <= H_IDLE;
+            h_hold <= 1'b0;
+            h_base <= {FSW{1'b0}};
             cfg_valid <= 1'b0;
             cfg_tag <= 32'd0;
             cfg_inputs <= 16'd0;
@@ -612,57 +587,46 @@ module lgn_core #(
             end else rs_v <= 1'b0;
 
             case (h_state)
-                H_IDLE: if (fr_pending && !tx_busy) begin
+                H_IDLE: if (h_take) begin
                     h_seq <= fr_seq;
                     h_type <= fr_type;
                     h_len <= fr_len;
-                    if (fr_code != 8'd0) begin
-                        // h_type is not yet updated in this clock: error() uses fr_type below
-                        hreg[0] <= fr_code;
-                        hreg[1] <= fr_type;
-                        hreg[2] <= fr_detail[7:0];
-                        hreg[3] <= fr_detail[15:8];
-                        reply(LGN_TYPE_ERROR, 16'd4, 8'd4);
-                        if (fr_code == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
-                        else if (fr_code == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
-                        else n_other <= n_other + 32'd1;
-                    end else begin
+                    for (int i = 0; i < 5; i++) h_h[i] <= fr_h[i];
+                    h_hold <= h_keep;
+                    h_base <= fr_pbank ? FSW'(FS_DEPTH) : {FSW{1'b0}};
+                    if (fr_code != 8'd0) `LGN_ERR(fr_code, fr_detail)
+                    else begin
                         n_ok <= n_ok + 32'd1;
-                        h_state <= H_DISPATCH;   // one clock later, with h_* settled
+                        h_state <= H_DISPATCH;
                     end
+                end
+                H_ERROR: begin
+                    hreg <= {256'd0, h_edet, h_type, h_ecode};
+                    rp_type <= LGN_TYPE_ERROR;
+                    rp_len <= LGN_ERROR_BODY_BYTES;
+                    rp_hlen <= 8'(LGN_ERROR_BODY_BYTES);
+                    h_state <= H_REPLY;
+                    if (h_ecode == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
+                    else if (h_ecode == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
+                    else n_other <= n_other + 32'd1;
                 end
                 H_DISPATCH: begin
                     case (h_type)
                         LGN_CMD_INFO: begin
-                            hreg[0] <= LGN_PROTOCOL_VERSION;
-                            put16(1, 16'(MAX_INPUTS));
-                            put16(3, 16'(MAX_WIDTH));
-                            put16(5, 16'(MAX_LAYERS));
-                            put16(7, 16'(MAX_CLASSES));
-                            put16(9, 16'(G));
-                            put16(11, 16'(L));
-                            put16(13, 16'(MAX_BODY));
-                            put32(15, 32'(MAX_GATES));
-                            put32(19, 32'(CLOCK_HZ));
-                            put32(23, cfg_tag);
-                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
-                            else reply(h_type | LGN_REPLY_FLAG, LGN_INFO_BODY_BYTES, 8'(LGN_INFO_BODY_BYTES));
+                            hreg <= {72'd0, cfg_tag, 32'(CLOCK_HZ), 32'(MAX_GATES), 16'(MAX_BODY),
+                                     16'(L), 16'(G), 16'(MAX_CLASSES), 16'(MAX_LAYERS),
+                                     16'(MAX_WIDTH), 16'(MAX_INPUTS), LGN_PROTOCOL_VERSION};
+                            if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                            else `LGN_REPLY(LGN_INFO_BODY_BYTES, 8'(LGN_INFO_BODY_BYTES))
                         end
                         LGN_CMD_STATUS: begin
-                            put32(0, cfg_tag);
-                            put32(4, n_ok);
-                            put32(8, n_crc);
-                            put32(12, n_cobs);
-                            put32(16, n_other);
-                            put32(20, n_runs);
-                            put32(24, n_samples);
-                            put32(28, n_busy);
-                            put32(32, n_idle);
-                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
-                            else reply(h_type | LGN_REPLY_FLAG, LGN_STATUS_BODY_BYTES, 8'(LGN_STATUS_BODY_BYTES));
+                            hreg <= {n_idle, n_busy, n_samples, n_runs, n_other, n_cobs, n_crc,
+                                     n_ok, cfg_tag};
+                            if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                            else `LGN_REPLY(LGN_STATUS_BODY_BYTES, 8'(LGN_STATUS_BODY_BYTES))
                         end
                         LGN_CMD_RESET: begin
-                            if (h_len != 16'd0) error(LGN_ERR_BAD_LENGTH, h_len);
+                            if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else begin
                                 cfg_valid <= 1'b0;
                                 cfg_tag <= 32'd0;
@@ -672,34 +636,34 @@ module lgn_core #(
                                 cfg_nbytes <= 16'd0;
                                 n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0;
                                 n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0;
-                                reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                                `LGN_REPLY(16'd0, 8'd0)
                             end
                         end
                         LGN_CMD_CONFIG: begin
                             cfg_valid <= 1'b0;     // a rejected CONFIG leaves the board unconfigured
                             cfg_tag <= 32'd0;
                             for (int k = 0; k < MAX_LAYERS; k++) cfg_width[k] <= 16'd0;
-                            if (h_len < LGN_CONFIG_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
+                            if (h_len < LGN_CONFIG_FIXED_BYTES) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else begin
-                                stream(17'd0, 17'(h_len));
+                                `LGN_STREAM(17'd0, 17'(h_len))
                                 h_state <= H_CFG_RD;
                             end
                         end
                         LGN_CMD_LOAD: begin
-                            if (!cfg_valid) error(LGN_ERR_NOT_CONFIGURED, 16'd0);
-                            else if (h_len < LGN_LOAD_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
+                            if (!cfg_valid) `LGN_ERR(LGN_ERR_NOT_CONFIGURED, 16'd0)
+                            else if (h_len < LGN_LOAD_FIXED_BYTES) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else begin
-                                stream(17'd0, 17'd6);
+                                `LGN_STREAM(17'd0, 17'd6)
                                 h_state <= H_LOAD_HDR;
                             end
                         end
                         LGN_CMD_RUN: begin
-                            if (!cfg_valid) error(LGN_ERR_NOT_CONFIGURED, 16'd0);
-                            else if (h_len < LGN_RUN_FIXED_BYTES) error(LGN_ERR_BAD_LENGTH, h_len);
-                            else if (run_mode > 8'd1) error(LGN_ERR_BAD_ARG, 16'(run_mode));
-                            else if (run_mode == 8'd1 && run_layer >= cfg_layers) error(LGN_ERR_BAD_ARG, run_layer);
-                            else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) error(LGN_ERR_BAD_LENGTH, h_len);
-                            else if (run_out_bytes > 32'(MAX_BODY)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY));
+                            if (!cfg_valid) `LGN_ERR(LGN_ERR_NOT_CONFIGURED, 16'd0)
+                            else if (h_len < LGN_RUN_FIXED_BYTES) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                            else if (run_mode > 8'd1) `LGN_ERR(LGN_ERR_BAD_ARG, 16'(run_mode))
+                            else if (run_mode == 8'd1 && run_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, run_layer)
+                            else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                            else if (run_out_bytes > 32'(MAX_BODY)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY))
                             else begin
                                 e_mode <= run_mode[0];
                                 e_last <= (run_mode == 8'd0) ? cfg_layers - 16'd1 : run_layer;
@@ -710,7 +674,7 @@ module lgn_core #(
                                 h_state <= H_RUN;
                             end
                         end
-                        default: error(LGN_ERR_UNKNOWN_CMD, 16'(h_type));
+                        default: `LGN_ERR(LGN_ERR_UNKNOWN_CMD, 16'(h_type))
                     endcase
                 end
                 H_CFG_RD: begin
@@ -738,25 +702,25 @@ module lgn_core #(
                     cf_k <= 16'd0;
                     cf_acc <= 32'd0;
                     cfg_nbytes <= (cfg_inputs + 16'd7) >> 3;
-                    if (cfg_layers == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
-                    else if (cfg_layers > 16'(MAX_LAYERS)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_LAYERS));
-                    else if (32'(h_len) != 32'(LGN_CONFIG_FIXED_BYTES) + 2 * 32'(cfg_layers)) error(LGN_ERR_BAD_LENGTH, h_len);
-                    else if (cfg_inputs == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
-                    else if (cfg_inputs > 16'(MAX_INPUTS)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_INPUTS));
-                    else if (cfg_classes == 16'd0) error(LGN_ERR_BAD_ARG, 16'd0);
-                    else if (cfg_classes > 16'(MAX_CLASSES)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_CLASSES));
+                    if (cfg_layers == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                    else if (cfg_layers > 16'(MAX_LAYERS)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_LAYERS))
+                    else if (32'(h_len) != 32'(LGN_CONFIG_FIXED_BYTES) + 2 * 32'(cfg_layers)) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                    else if (cfg_inputs == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                    else if (cfg_inputs > 16'(MAX_INPUTS)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_INPUTS))
+                    else if (cfg_classes == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                    else if (cfg_classes > 16'(MAX_CLASSES)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_CLASSES))
                     else h_state <= H_CFG_BASE;
                 end
                 H_CFG_BASE: begin
                     if (cf_k == cfg_layers) begin
-                        if (cf_acc * G > 32'(MAX_GATES)) error(LGN_ERR_OVER_CAPACITY, GATES_DETAIL);
+                        if (cf_acc * G > 32'(MAX_GATES)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, GATES_DETAIL)
                         else begin
                             cf_rem <= lastw;
                             cf_q <= 16'd0;
                             h_state <= H_CFG_DIV;
                         end
-                    end else if (cfg_width[cf_k[KW-1:0]] == 16'd0) error(LGN_ERR_BAD_ARG, cf_k);
-                    else if (cfg_width[cf_k[KW-1:0]] > 16'(MAX_WIDTH)) error(LGN_ERR_OVER_CAPACITY, 16'(MAX_WIDTH));
+                    end else if (cfg_width[cf_k[KW-1:0]] == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, cf_k)
+                    else if (cfg_width[cf_k[KW-1:0]] > 16'(MAX_WIDTH)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_WIDTH))
                     else begin
                         cfg_base[cf_k[KW-1:0]] <= (GAW+1)'(cf_acc);
                         cf_acc <= cf_acc + ((32'(cfg_width[cf_k[KW-1:0]]) + 32'(G - 1)) >> GG);
@@ -767,7 +731,7 @@ module lgn_core #(
                     if (cf_rem >= cfg_classes) begin
                         cf_rem <= cf_rem - cfg_classes;
                         cf_q <= cf_q + 16'd1;
-                    end else if (cf_rem != 16'd0) error(LGN_ERR_BAD_ARG, lastw);
+                    end else if (cf_rem != 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, lastw)
                     else begin
                         cfg_gs <= cf_q;
                         cf_k <= 16'd0;
@@ -781,13 +745,11 @@ module lgn_core #(
                         cls_step_c <= (CW+1)'(cf_q);
                         cls_step_r <= cf_rem;
                         cfg_valid <= 1'b1;
-                        reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                        `LGN_REPLY(16'd0, 8'd0)
                     end else begin
                         cls_init_c[cf_k[GG-1:0]] <= (CW+1)'(cf_q);
                         cls_init_r[cf_k[GG-1:0]] <= cf_rem;
                         cf_k <= cf_k + 16'd1;
-                    end
-                    if (cf_k != 16'(G)) begin
                         if (cf_rem + 16'd1 == cfg_gs) begin
                             cf_rem <= 16'd0;
                             cf_q <= cf_q + 16'd1;
@@ -811,12 +773,12 @@ module lgn_core #(
                     ld_f <= 3'd0;
                     ld_gi <= ld_first;
                     ld_bad <= 1'b0;
-                    if (32'(h_len) != 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 5) error(LGN_ERR_BAD_LENGTH, h_len);
-                    else if (ld_layer >= cfg_layers) error(LGN_ERR_BAD_ARG, ld_layer);
+                    if (32'(h_len) != 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 5) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                    else if (ld_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, ld_layer)
                     else if (32'(ld_first) + 32'(ld_count) > 32'(cfg_width[ld_layer[KW-1:0]]))
-                        error(LGN_ERR_BAD_ARG, cfg_width[ld_layer[KW-1:0]]);
+                        `LGN_ERR(LGN_ERR_BAD_ARG, cfg_width[ld_layer[KW-1:0]])
                     else begin
-                        stream(17'd6, 17'(h_len));
+                        `LGN_STREAM(17'd6, 17'(h_len))
                         h_state <= H_LOAD_CHK;
                     end
                 end
@@ -845,26 +807,28 @@ module lgn_core #(
                         endcase
                     end else if (stream_done) begin
                         if (h_state == H_LOAD_CHK) begin
-                            if (ld_bad) error(LGN_ERR_BAD_ARG, ld_bad_gi);
+                            if (ld_bad) `LGN_ERR(LGN_ERR_BAD_ARG, ld_bad_gi)
                             else begin
                                 ld_f <= 3'd0;
                                 ld_gi <= ld_first;
-                                stream(17'd6, 17'(h_len));
+                                `LGN_STREAM(17'd6, 17'(h_len))
                                 h_state <= H_LOAD_WR;
                             end
-                        end else reply(h_type | LGN_REPLY_FLAG, 16'd0, 8'd0);
+                        end else `LGN_REPLY(16'd0, 8'd0)
                     end
                 end
                 H_RUN: if (!e_start && !e_busy) begin
-                    put32(0, cfg_tag);
-                    put32(4, e_cycles);
-                    reply(h_type | LGN_REPLY_FLAG, 16'(e_ro) + 16'd8, 8'd8);
+                    hreg <= {224'd0, e_cycles, cfg_tag};
+                    `LGN_REPLY(16'(e_ro) + 16'd8, 8'd8)
                 end
                 H_REPLY: h_state <= H_IDLE;
                 default: h_state <= H_IDLE;
             endcase
         end
     end
+`undef LGN_ERR
+`undef LGN_REPLY
+`undef LGN_STREAM
 
     // Reply streamer --------------------------------------------------------------------
     reg         tx_busy;
@@ -886,7 +850,7 @@ module lgn_core #(
         else if (tx_i == 17'd1) tx_byte = rp_type;
         else if (tx_i == 17'd2) tx_byte = rp_len[7:0];
         else if (tx_i == 17'd3) tx_byte = rp_len[15:8];
-        else if (tx_i < 17'd4 + 17'(rp_hlen)) tx_byte = hreg[6'(tx_i - 17'd4)];
+        else if (tx_i < 17'd4 + 17'(rp_hlen)) tx_byte = hreg[8 * 6'(tx_i - 17'd4) +: 8];
         else if (tx_i < tx_body_end) tx_byte = rm_data;
         else if (tx_i == tx_body_end) tx_byte = tx_crc[7:0];
         else tx_byte = tx_crc[15:8];
@@ -897,6 +861,7 @@ module lgn_core #(
         if (rst) begin
             tx_busy <= 1'b0;
             tx_i <= 17'd0;
+            tx_n <= 17'd0;
             tx_crc <= LGN_CRC_INIT;
         end else if (h_state == H_REPLY) begin
             tx_busy <= 1'b1;
