@@ -5,9 +5,6 @@
 //   y = k0 ^ (k1 & a) ^ (k2 & b) ^ (k3 & a & b), the k's all-ones or zero masks,
 // so the inner loop over words is branch-free and vectorises.
 #include <stdint.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 void eval_layer(const uint64_t *x, uint64_t *y, int64_t nw, int64_t width,
                 const int32_t *ia, const int32_t *ib, const uint64_t *k /* [width][4] */) {
@@ -68,28 +65,21 @@ void group_scores(const uint64_t *y, int64_t nw, int64_t n, int64_t classes, int
     }
 }
 
-// The whole netlist on n samples: chunks of `chunk_words` words are packed, run through
-// every layer and popcounted independently, so they are spread over `threads` threads.
+// The whole netlist on n samples, `chunk_words` words (64 samples each) at a time: each
+// chunk is packed, run through every layer and popcounted while it sits in cache.
 // layer l: width[l] gates, inputs ia[l]/ib[l], ANF masks k[l] ([width][4]).
-// scratch: threads * (2 * max_rows * chunk_words + max_rows) words, max_rows the largest of
-// inputs and all widths. Writes scores [n][classes].
+// scratch: 2 * max_rows * chunk_words + max_rows words, max_rows the largest of inputs and
+// all widths. Writes scores [n][classes]. No threads here: host/softmodel.py runs disjoint
+// sample ranges on a thread pool (ctypes drops the GIL).
 void eval_net(const uint8_t *bits, int64_t n, int64_t inputs, int64_t layers,
               const int64_t *width, const int32_t *const *ia, const int32_t *const *ib,
               const uint64_t *const *k, int64_t classes, int64_t chunk_words,
-              uint64_t *scratch, int64_t max_rows, int32_t *scores, int threads) {
+              uint64_t *scratch, int64_t max_rows, int32_t *scores) {
     const int64_t chunk = chunk_words * 64;
-    const int64_t nchunks = (n + chunk - 1) / chunk;
-    const int64_t per_thread = 2 * max_rows * chunk_words + max_rows;
-    #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int64_t ci = 0; ci < nchunks; ci++) {
-#ifdef _OPENMP
-        uint64_t *mine = scratch + (int64_t)omp_get_thread_num() * per_thread;
-#else
-        uint64_t *mine = scratch;
-#endif
-        uint64_t *buf[2] = {mine, mine + max_rows * chunk_words};
-        uint64_t *tmp = mine + 2 * max_rows * chunk_words;
-        const int64_t s0 = ci * chunk, cn = (s0 + chunk < n ? chunk : n - s0);
+    uint64_t *buf[2] = {scratch, scratch + max_rows * chunk_words};
+    uint64_t *tmp = scratch + 2 * max_rows * chunk_words;
+    for (int64_t s0 = 0; s0 < n; s0 += chunk) {
+        const int64_t cn = s0 + chunk < n ? chunk : n - s0;
         const int64_t nw = (cn + 63) / 64;
         pack_bits(bits + s0 * inputs, cn, inputs, buf[0], tmp);
         int cur = 0;

@@ -15,7 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-DEFAULT_FLAGS = ("-O3", "-march=native", "-shared", "-fPIC")
+# -ffp-contract=off: no FMA contraction, so float results do not depend on the CPU model.
+DEFAULT_FLAGS = ("-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC")
 
 
 class BuildError(RuntimeError):

@@ -1,28 +1,30 @@
 # SPDX-License-Identifier: MIT
 """The fused C kernels of host/fused_kernel.c, built on first use with the system C compiler
-(host.cbuild) and called through ctypes.
+(host.cbuild) and called through ctypes from a small thread pool (ctypes releases the GIL).
 Without a compiler, LogicLayer falls back to its plain torch implementation."""
 from __future__ import annotations
 
 import ctypes
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
 
-from host.cbuild import DEFAULT_FLAGS, BuildError, load_library
+from host.cbuild import BuildError, load_library
 
 _SRC = Path(__file__).with_name("fused_kernel.c")
+BLOCKS = 16  # fixed row blocks for the backward's reductions: thread-count independent
 _lib = None
 _failed: str | None = None
+_pool: ThreadPoolExecutor | None = None
 
 
 def _build() -> ctypes.CDLL:
-    lib = load_library(_SRC, DEFAULT_FLAGS + ("-fopenmp",))
-    i64, p, c_int = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
-    lib.mix4_forward.argtypes = [p, i64, i64, p, p, p, i64, p, c_int]
-    lib.mix4_backward.argtypes = [p, p, i64, i64, p, p, p, i64, p, p, p, c_int]
-    lib.mix4_blocks.restype = c_int
+    lib = load_library(_SRC)
+    i64, p = ctypes.c_int64, ctypes.c_void_p
+    lib.mix4_forward.argtypes = [p, i64, i64, i64, p, p, p, i64, p]
+    lib.mix4_backward.argtypes = [p, p, i64, i64, i64, p, p, p, i64, p, p]
     return lib
 
 
@@ -42,8 +44,26 @@ def available(x: torch.Tensor, required: bool = False) -> bool:
     return _lib is not None and ok_tensor
 
 
-def _ptr(t: torch.Tensor) -> int:
-    return t.data_ptr()
+def _parallel(jobs: list) -> None:
+    """Run callables on torch.get_num_threads() threads; the caller's thread takes one share."""
+    global _pool
+    threads = max(1, min(torch.get_num_threads(), len(jobs)))
+    if threads == 1:
+        for j in jobs:
+            j()
+        return
+    if _pool is None or _pool._max_workers < threads - 1:
+        _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="lgn-fused")
+    shares = [jobs[i::threads] for i in range(threads)]
+    futures = [_pool.submit(lambda js=js: [j() for j in js]) for js in shares[1:]]
+    for j in shares[0]:
+        j()
+    for f in futures:
+        f.result()
+
+
+def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
+    return [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
 
 
 class _Mix4Fused(torch.autograd.Function):
@@ -51,9 +71,11 @@ class _Mix4Fused(torch.autograd.Function):
     def forward(ctx, x, coef, ia, ib):
         x, coef = x.contiguous(), coef.contiguous()
         ia, ib = ia.contiguous(), ib.contiguous()
-        y = torch.empty(x.shape[0], ia.shape[0], dtype=torch.float32)
-        _lib.mix4_forward(_ptr(x), x.shape[0], x.shape[1], _ptr(coef), _ptr(ia), _ptr(ib),
-                          ia.shape[0], _ptr(y), torch.get_num_threads())
+        n, d_in, d_out = x.shape[0], x.shape[1], ia.shape[0]
+        y = torch.empty(n, d_out, dtype=torch.float32)
+        args = (d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(), d_out, y.data_ptr())
+        _parallel([lambda s0=s0, s1=s1: _lib.mix4_forward(x.data_ptr(), s0, s1, *args)
+                   for s0, s1 in _ranges(n, max(1, torch.get_num_threads()))])
         ctx.save_for_backward(x, coef, ia, ib)
         return y
 
@@ -61,13 +83,16 @@ class _Mix4Fused(torch.autograd.Function):
     def backward(ctx, gy):
         x, coef, ia, ib = ctx.saved_tensors
         gy = gy.contiguous().float()
-        threads = torch.get_num_threads()
+        n, d_in, d_out = x.shape[0], x.shape[1], ia.shape[0]
         gx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
-        gcoef = torch.zeros_like(coef)
-        scratch = torch.empty(_lib.mix4_blocks() * coef.numel(), dtype=torch.float32)
-        _lib.mix4_backward(_ptr(x), _ptr(gy), x.shape[0], x.shape[1], _ptr(coef), _ptr(ia), _ptr(ib),
-                           ia.shape[0], _ptr(gx) if gx is not None else None, _ptr(gcoef),
-                           _ptr(scratch), threads)
+        acc = torch.zeros(BLOCKS, d_out, 4, dtype=torch.float32)
+        gx_ptr = gx.data_ptr() if gx is not None else None
+        _parallel([lambda k=k, s0=s0, s1=s1: _lib.mix4_backward(
+            x.data_ptr(), gy.data_ptr(), s0, s1, d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(),
+            d_out, gx_ptr, acc[k].data_ptr()) for k, (s0, s1) in enumerate(_ranges(n, BLOCKS))])
+        gcoef = acc[0].clone()
+        for k in range(1, BLOCKS):  # fixed order: the same sum whatever the thread count
+            gcoef += acc[k]
         return gx, gcoef, None, None
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from host.cbuild import DEFAULT_FLAGS, BuildError, load_library
+from host.cbuild import BuildError, load_library
 from host.gates import anf_masks
 from host.netlist import Netlist
 
@@ -35,15 +35,12 @@ def c_kernel() -> ctypes.CDLL | None:
     global _lib, _lib_error
     if _lib is None and _lib_error is None:
         try:
-            try:
-                lib = load_library(_KERNEL, DEFAULT_FLAGS + ("-fopenmp",))
-            except BuildError:  # a compiler without OpenMP: one thread
-                lib = load_library(_KERNEL)
+            lib = load_library(_KERNEL)
             p, i64 = ctypes.c_void_p, ctypes.c_int64
             lib.eval_layer.argtypes = [p, p, i64, i64, p, p, p]
             lib.pack_bits.argtypes = [p, i64, i64, p, p]
             lib.group_scores.argtypes = [p, i64, i64, i64, i64, p]
-            lib.eval_net.argtypes = [p, i64, i64, i64, p, p, p, p, i64, i64, p, i64, p, ctypes.c_int]
+            lib.eval_net.argtypes = [p, i64, i64, i64, p, p, p, p, i64, i64, p, i64, p]
             _lib = lib
         except (BuildError, OSError) as e:
             _lib_error = str(e)
@@ -165,13 +162,7 @@ class SoftModel:
         n = bits.shape[0]
         out = np.zeros((n, self.net.classes), dtype=np.int32)
         if self._lib is not None and n:
-            threads = threads or os.cpu_count() or 1
-            cw = C_CHUNK_WORDS
-            scratch = np.empty(threads * (2 * self._max_rows * cw + self._max_rows), dtype=np.uint64)
-            self._lib.eval_net(bits.ctypes.data, n, self.net.inputs, len(self._cplan),
-                               self._c_width.ctypes.data, self._c_ia, self._c_ib, self._c_k,
-                               self.net.classes, cw, scratch.ctypes.data, self._max_rows,
-                               out.ctypes.data, threads)
+            self._c_scores(bits, out, threads or os.cpu_count() or 1)
             return out
         step = CHUNK_WORDS * WORD
         for s in range(0, n, step):
@@ -184,6 +175,30 @@ class SoftModel:
             for p, plane in enumerate(self.group_counts(y)):
                 out[s:s + len(chunk)] += unpack_bits(plane, len(chunk)).astype(np.int32) << p
         return out
+
+    def _c_scores(self, bits: np.ndarray, out: np.ndarray, threads: int) -> None:
+        """Disjoint, chunk-aligned sample ranges on `threads` threads (ctypes drops the GIL)."""
+        n, cw = len(bits), C_CHUNK_WORDS
+        chunk = cw * WORD
+        nchunks = -(-n // chunk)
+        threads = max(1, min(threads, nchunks))
+        bounds = [min(n, chunk * (nchunks * t // threads)) for t in range(threads + 1)]
+
+        def run(s0: int, s1: int) -> None:
+            scratch = np.empty(2 * self._max_rows * cw + self._max_rows, dtype=np.uint64)
+            self._lib.eval_net(bits[s0:].ctypes.data, s1 - s0, self.net.inputs, len(self._cplan),
+                               self._c_width.ctypes.data, self._c_ia, self._c_ib, self._c_k,
+                               self.net.classes, cw, scratch.ctypes.data, self._max_rows,
+                               out[s0:].ctypes.data)
+        if threads == 1:
+            run(0, n)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(threads - 1) as pool:
+            futures = [pool.submit(run, bounds[t], bounds[t + 1]) for t in range(1, threads)]
+            run(bounds[0], bounds[1])
+            for f in futures:
+                f.result()
 
     def _pack(self, chunk: np.ndarray) -> np.ndarray:
         if self._lib is None:

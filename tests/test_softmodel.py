@@ -57,3 +57,12 @@ def test_bad_bits_rejected(rng):
         SoftModel(net).scores(np.zeros((3, 5), np.uint8))
     with pytest.raises(ValueError, match="only 0 and 1"):
         SoftModel(net).scores(np.full((3, 4), 2, np.uint8))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_backends_and_threads_agree(rng, threads):
+    net = random_netlist(rng, 70, [90, 50, 30], 5)
+    bits = rng.integers(0, 2, (5000, 70), dtype=np.uint8)  # several chunks, a ragged last one
+    ref = SoftModel(net, backend="numpy").scores(bits)
+    assert (SoftModel(net, backend="numpy").scores(bits[:200]) == reference_scores(net, bits[:200])).all()
+    assert (SoftModel(net).scores(bits, threads=threads) == ref).all()

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: MIT
+"""The bit-exact software model against (1) the discrete torch forward of the same network
+and (2) a generated-C bit-sliced evaluation of the same netlist compiled with -O2, the
+approach of difflogic's compiled model and the ceiling to approach. One run, same netlist,
+same inputs, interleaved repetitions; scores are checked equal before anything is timed.
+
+    python benchmarks/bench_softmodel.py [--netlist N.json] [--batch 65536] [--reps 3] [--json]
+
+Without --netlist: tests/data/digits.netlist.json if present, else a random netlist of the
+default digits shape (512 inputs, 4 x 2,000 gates, 10 classes).
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from host.gates import verilog_expr  # noqa: E402
+from host.netlist import Netlist, random_netlist  # noqa: E402
+from host.softmodel import SoftModel, pack_bits  # noqa: E402
+
+
+def generate_c(net: Netlist) -> str:
+    """One C function, straight-line code with a uint64_t per gate (64 samples a word),
+    then a ripple-carry bit-plane counter per class; expressions from host.gates."""
+    lines = ["#include <stdint.h>",
+             "void net_eval(const uint64_t *x, int64_t nw, uint64_t *planes /* [nw][classes][P] */) {",
+             "  for (int64_t w = 0; w < nw; w++) {",
+             f"    const uint64_t *in = x + w * {net.inputs};"]
+    prev = [f"in[{i}]" for i in range(net.inputs)]
+    for k, l in enumerate(net.layers):
+        cur = []
+        for g in range(l.width):
+            expr = verilog_expr(int(l.op[g]), prev[l.a[g]], prev[l.b[g]])
+            expr = expr.replace("1'b1", "~(uint64_t)0").replace("1'b0", "(uint64_t)0")
+            lines.append(f"    const uint64_t v{k}_{g} = {expr};")
+            cur.append(f"v{k}_{g}")
+        prev = cur
+    planes = max(1, int(net.group_size).bit_length())
+    lines.append(f"    uint64_t *p = planes + w * {net.classes * planes}, c, t;")
+    for c in range(net.classes):
+        base = c * planes
+        lines.append("    " + " ".join(f"p[{base + i}] = 0;" for i in range(planes)))
+        for j in range(net.group_size):
+            lines.append(f"    c = {prev[c * net.group_size + j]};")
+            for i in range(planes):
+                lines.append(f"    t = p[{base + i}] & c; p[{base + i}] ^= c; c = t;")
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+class GeneratedC:
+    def __init__(self, net: Netlist, workdir: Path):
+        src = workdir / "net.c"
+        src.write_text(generate_c(net))
+        so = workdir / "net.so"
+        t = time.perf_counter()
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(src), "-o", str(so)], check=True)
+        self.compile_s = time.perf_counter() - t
+        self.lib = ctypes.CDLL(str(so))
+        self.lib.net_eval.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
+        self.net = net
+        self.planes = max(1, int(net.group_size).bit_length())
+
+    def scores(self, bits: np.ndarray) -> np.ndarray:
+        n = len(bits)
+        x = np.ascontiguousarray(pack_bits(bits).T)  # [nw][inputs]: one sample-word per row
+        planes = np.zeros((x.shape[0], self.net.classes, self.planes), dtype=np.uint64)
+        self.lib.net_eval(x.ctypes.data, x.shape[0], planes.ctypes.data)
+        bitsets = np.unpackbits(planes.view(np.uint8).reshape(*planes.shape, 8), axis=-1, bitorder="little")
+        # [nw, classes, P, 64] -> scores [nw*64, classes]
+        weights = (1 << np.arange(self.planes)).astype(np.int32)
+        s = np.einsum("wcpb,p->wbc", bitsets.astype(np.int32), weights)
+        return s.reshape(-1, self.net.classes)[:n]
+
+
+def torch_forward(net: Netlist):
+    import torch
+    from host.model import from_netlist
+    model = from_netlist(net).eval()
+
+    def run(bits, impl):
+        for l in model.logic_layers:
+            l.implementation = impl
+        x = torch.from_numpy(bits).float()
+        with torch.no_grad():
+            out = [model(x[s:s + 8192]) for s in range(0, len(x), 8192)]
+        return torch.round(torch.cat(out) * net.tau).numpy().astype(np.int32)
+    return run
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--netlist")
+    p.add_argument("--batch", type=int, default=65536)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(0)
+    default = ROOT / "tests" / "data" / "digits.netlist.json"
+    if args.netlist:
+        net = Netlist.load(args.netlist)
+    elif default.exists():
+        net = Netlist.load(default)
+    else:
+        net = random_netlist(rng, 512, [2000] * 4, 10)
+    bits = rng.integers(0, 2, (args.batch, net.inputs), dtype=np.uint8)
+    soft, soft_np = SoftModel(net), SoftModel(net, backend="numpy")
+    fwd = torch_forward(net)
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = GeneratedC(net, Path(tmp))
+        runs = {"softmodel": lambda: soft.scores(bits),
+                "softmodel_1thread": lambda: soft.scores(bits, threads=1),
+                "softmodel_numpy": lambda: soft_np.scores(bits),
+                "generated_c_O2_1thread": lambda: gen.scores(bits),
+                "torch_discrete_fused": lambda: fwd(bits, "auto"),
+                "torch_discrete_plain": lambda: fwd(bits, "python")}
+        ref = runs["softmodel"]()
+        for name, f in runs.items():  # warm-up and the bit-exactness check
+            assert np.array_equal(f(), ref), name
+        times = {k: [] for k in runs}
+        for _ in range(args.reps):
+            for name, f in runs.items():
+                t = time.perf_counter()
+                f()
+                times[name].append(time.perf_counter() - t)
+    rate = {k: args.batch / statistics.median(v) for k, v in times.items()}
+    res = {"netlist": repr(net), "batch": args.batch, "cpus": os.cpu_count(),
+           "samples_per_s": {k: round(v) for k, v in rate.items()},
+           "softmodel_vs_torch_fused": round(rate["softmodel"] / rate["torch_discrete_fused"], 1),
+           "softmodel_vs_torch_plain": round(rate["softmodel"] / rate["torch_discrete_plain"], 1),
+           "softmodel_vs_generated_c": round(rate["softmodel"] / rate["generated_c_O2_1thread"], 2),
+           "softmodel_1thread_vs_generated_c": round(rate["softmodel_1thread"] / rate["generated_c_O2_1thread"], 2),
+           "generated_c_compile_s": round(gen.compile_s, 1)}
+    if args.json:
+        print(json.dumps(res))
+    else:
+        for k, v in rate.items():
+            print(f"{k:24s} {v:12,.0f} samples/s")
+        for k in res:
+            if k.startswith("softmodel_") or k.endswith("_s"):
+                print(f"{k}: {res[k]}")
+    return res
+
+
+if __name__ == "__main__":
+    main()
