@@ -168,7 +168,9 @@ class Session:
         for what, need, have in (("inputs", net.inputs, i.max_inputs),
                                  ("layers", len(widths), i.max_layers),
                                  ("layer width", max(widths), i.max_width),
-                                 ("gates", net.gates, i.max_gates),
+                                 ("gate slots (each layer rounded up to a multiple of "
+                                  f"{i.gates_per_cycle})", P.gate_slots(widths, i.gates_per_cycle),
+                                  i.max_gates),
                                  ("classes", net.classes, i.max_classes)):
             if need > have:
                 problems.append(f"{what} {need} > {have}")

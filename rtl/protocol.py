@@ -488,6 +488,13 @@ def max_run_count(max_body: int, inputs: int, mode: int = RunMode.SCORES, classe
     return max(0, min(by_req, by_rep, 0xFFFF))
 
 
+def gate_slots(widths, gates_per_cycle: int) -> int:
+    """Gate memory a network takes: each layer is rounded up to whole rows of
+    `gates_per_cycle` gates. A board accepts a CONFIG when this is <= max_gates."""
+    g = max(1, int(gates_per_cycle))
+    return sum(-(-int(w) // g) * g for w in widths)
+
+
 def max_load_count(max_body: int) -> int:
     return max(0, min((max_body - LOAD_FIXED_BYTES) // GATE_RECORD_BYTES, 0xFFFF))
 
@@ -582,18 +589,33 @@ class ReferenceBoard:
         if ftype == Cmd.STATUS:
             return reply, Status(tag, **self.counters).pack()
         if ftype == Cmd.CONFIG:
-            try:
-                c = Config.unpack(body)
-            except ValueError:
-                raise _Reject(Err.BAD_LENGTH, len(body)) from None
-            for need, have in ((c.inputs, i.max_inputs), (len(c.widths), i.max_layers),
-                               (c.classes, i.max_classes), (max(c.widths, default=0), i.max_width),
-                               (sum(c.widths), i.max_gates)):
-                if need > have:
-                    raise _Reject(Err.OVER_CAPACITY, have)
-            if (not c.inputs or not c.widths or not c.classes or not c.tag or min(c.widths) == 0
-                    or c.widths[-1] % c.classes):
-                raise _Reject(Err.BAD_ARG)
+            self.config, self.gates = None, []        # a rejected CONFIG leaves it unconfigured
+            if len(body) < CONFIG_FIXED_BYTES:
+                raise _Reject(Err.BAD_LENGTH, len(body))
+            inputs, layers, classes, tag = struct.unpack_from("<HHHI", body)
+            if layers == 0:
+                raise _Reject(Err.BAD_ARG, 2)
+            if layers > i.max_layers:
+                raise _Reject(Err.OVER_CAPACITY, i.max_layers)
+            if len(body) != CONFIG_FIXED_BYTES + CONFIG_WIDTH_BYTES * layers:
+                raise _Reject(Err.BAD_LENGTH, len(body))
+            for value, limit, off in ((inputs, i.max_inputs, 0), (classes, i.max_classes, 4)):
+                if value == 0:
+                    raise _Reject(Err.BAD_ARG, off)
+                if value > limit:
+                    raise _Reject(Err.OVER_CAPACITY, limit)
+            if tag == 0:
+                raise _Reject(Err.BAD_ARG, 6)
+            c = Config.unpack(body)
+            for k, w in enumerate(c.widths):
+                if w == 0:
+                    raise _Reject(Err.BAD_ARG, CONFIG_FIXED_BYTES + 2 * k)
+                if w > i.max_width:
+                    raise _Reject(Err.OVER_CAPACITY, i.max_width)
+            if gate_slots(c.widths, i.gates_per_cycle) > i.max_gates:
+                raise _Reject(Err.OVER_CAPACITY, i.max_gates)
+            if c.widths[-1] % c.classes:
+                raise _Reject(Err.BAD_ARG, CONFIG_FIXED_BYTES + 2 * (layers - 1))
             self.config = c
             self.gates = [np.zeros(w, GATE_DTYPE) for w in c.widths]
             return reply, b""
@@ -605,21 +627,28 @@ class ReferenceBoard:
                 layer, first, rec = decode_load(body)
             except ValueError:
                 raise _Reject(Err.BAD_LENGTH, len(body)) from None
-            if layer >= len(c.widths) or first + len(rec) > c.widths[layer]:
-                raise _Reject(Err.BAD_ARG, 0 if layer >= len(c.widths) else 2)
+            if layer >= len(c.widths):
+                raise _Reject(Err.BAD_ARG, 0)
+            if first + len(rec) > c.widths[layer]:
+                raise _Reject(Err.BAD_ARG, 2)
             prev = c.inputs if layer == 0 else c.widths[layer - 1]
-            if len(rec) and (rec["a"].max() >= prev or rec["b"].max() >= prev or rec["op"].max() > 15):
-                raise _Reject(Err.BAD_ARG, LOAD_FIXED_BYTES)
+            bad = np.flatnonzero((rec["a"] >= prev) | (rec["b"] >= prev) | (rec["op"] > 15))
+            if bad.size:
+                raise _Reject(Err.BAD_ARG, first + int(bad[0]))
             self.gates[layer][first:first + len(rec)] = rec
             return reply, b""
         # RUN
-        try:
-            mode, layer, packed = decode_run(body, c.inputs)
-        except ValueError:
-            raise _Reject(Err.BAD_LENGTH, len(body)) from None
-        if mode > 1 or (mode == 1 and layer >= len(c.widths)):
-            raise _Reject(Err.BAD_ARG, 0 if mode > 1 else 1)
-        count = packed.shape[0]
+        if len(body) < RUN_FIXED_BYTES:
+            raise _Reject(Err.BAD_LENGTH, len(body))
+        mode, layer, count = struct.unpack_from("<BHH", body)
+        if mode > 1:
+            raise _Reject(Err.BAD_ARG, 0)
+        if mode == 1 and layer >= len(c.widths):
+            raise _Reject(Err.BAD_ARG, 1)
+        mode, layer, packed = decode_run(body, c.inputs) if len(body) == (
+            RUN_FIXED_BYTES + count * sample_bytes(c.inputs)) else (None, None, None)
+        if packed is None:
+            raise _Reject(Err.BAD_LENGTH, len(body))
         if run_reply_bytes(mode, count, c.classes, c.widths[layer] if mode else 0) > i.max_body:
             raise _Reject(Err.OVER_CAPACITY, i.max_body)
         net = self._netlist()

@@ -101,7 +101,8 @@ def test_capacity_refused_before_any_byte(net):
     with pytest.raises(CapacityError) as e:
         s.load(net)
     msg = str(e.value)
-    assert "gates 600 > 500" in msg and "layer width 300 > 250" in msg
+    assert "gate slots (each layer rounded up to a multiple of 64) 704 > 500" in msg
+    assert "layer width 300 > 250" in msg and "600 gates" in msg
     assert spy.log == before                      # nothing at all was sent for the netlist
 
 
