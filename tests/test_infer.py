@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: MIT
+"""End to end through the CLI against the virtual board (the real RTL in Verilator):
+`lgn board info`, `lgn infer --board sim`, and the same over `lgn board serve --pty`
+(pyserial) and `--listen tcp://`. Skips with the reason when the virtual board cannot be built."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hil.cli import main
+from host.netlist import Netlist, random_netlist
+from host.softmodel import SoftModel
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS = ROOT / "tests" / "data" / "digits.netlist.json"
+
+
+@pytest.fixture(scope="module")
+def vboard_ok():
+    try:
+        from boards.sim import VirtualBoard
+        VirtualBoard().close()
+    except Exception as e:  # noqa: BLE001
+        pytest.skip(f"virtual board unavailable: {type(e).__name__}: {e}")
+
+
+def lgn(capsys, *argv) -> tuple[int, dict | None, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 and "--json" in argv else None), err
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    d = tmp_path_factory.mktemp("infer")
+    net = random_netlist(rng, 130, [600, 500, 400], 10)
+    net.save(d / "net.json")
+    bits = rng.integers(0, 2, (3000, 130)).astype(np.uint8)
+    np.save(d / "x.npy", bits)
+    return d, net, bits
+
+
+def test_board_info(vboard_ok, capsys):
+    code, info, _ = lgn(capsys, "board", "info", "--board", "sim", "--status", "--json")
+    assert code == 0
+    assert info["protocol"] == 1
+    for k in ("max_gates", "max_layers", "max_width", "max_inputs", "lanes", "gates_per_cycle",
+              "max_body", "clock_hz"):
+        assert isinstance(info[k], int) and info[k] > 0, k
+    assert info["status"]["tag"] == 0
+
+
+def test_infer_bits_on_sim(vboard_ok, case, capsys):
+    d, net, bits = case
+    code, r, err = lgn(capsys, "infer", "--board", "sim", d / "net.json", "--bits", d / "x.npy",
+                       "--scores-out", d / "s.npy", "--json")
+    assert code == 0, err
+    assert r["mismatches"] == 0 and r["samples"] == len(bits)
+    assert (np.load(d / "s.npy") == SoftModel(net).scores(bits)).all()
+    assert r["link"]["retries"] == 0 and r["link"]["protocol_overhead"] < 0.05
+    lat = r["latency"]
+    assert lat["engine_cycles_total"] > 0 and lat["engine_busy_cycles"] == lat["engine_cycles_total"]
+    assert lat["batches"] >= 1 and lat["link_time_s"] > 0 and lat["host_time_s"] >= 0
+    assert r["bytes_sent"] > len(bits) * 17 and r["bytes_received"] > len(bits) * 21
+    assert r["test_acc"] is None
+
+
+def test_infer_refuses_an_oversized_netlist(vboard_ok, tmp_path, capsys):
+    net = random_netlist(np.random.default_rng(0), 5000, [20], 10)
+    net.save(tmp_path / "big.json")
+    np.save(tmp_path / "x.npy", np.zeros((2, 5000), np.uint8))
+    code, _, err = lgn(capsys, "infer", "--board", "sim", tmp_path / "big.json", "--bits",
+                       tmp_path / "x.npy", "--json")
+    assert code == 2
+    line = err.strip().splitlines()[-1]
+    assert "exceeds the board's capacity" in line and "inputs 5000 > 4096" in line
+
+
+def test_bad_board_url_is_a_one_line_error(case, capsys):
+    d, _, _ = case
+    code, _, err = lgn(capsys, "infer", "--board", "sim?colour=blue", d / "net.json", "--bits",
+                       d / "x.npy")
+    assert code == 2 and "unknown option(s) colour" in err and "Traceback" not in err
+
+
+def test_digits_matches_lgn_eval(vboard_ok, capsys):
+    if not DIGITS.exists():
+        pytest.skip(f"trained netlist {DIGITS.relative_to(ROOT)} not present")
+    code, ev, err = lgn(capsys, "eval", DIGITS, "--dataset", "digits", "--json")
+    assert code == 0, err
+    code, r, err = lgn(capsys, "infer", "--board", "sim", DIGITS, "--dataset", "digits", "--json")
+    assert code == 0, err
+    assert r["mismatches"] == 0
+    assert r["test_acc"] == ev["test_acc"]
+
+
+def _serve(*extra):
+    """Start `lgn board serve` as a subprocess; return (process, address it printed)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen([sys.executable, "-m", "hil.cli", "board", "serve", "--board", "sim",
+                          "--once", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=ROOT, env=env)
+    line = p.stdout.readline().strip()
+    if not line:
+        p.kill()
+        raise AssertionError(f"board serve printed no address: {p.stderr.read()}")
+    return p, line
+
+
+@pytest.mark.parametrize("how", ["pty", "tcp"])
+def test_infer_over_served_board(vboard_ok, case, capsys, how):
+    d, net, bits = case
+    p, addr = _serve(*(["--pty"] if how == "pty" else ["--listen", "tcp://127.0.0.1:0"]))
+    try:
+        assert addr.startswith("/dev/pts/" if how == "pty" else "tcp://127.0.0.1:")
+        code, r, err = lgn(capsys, "infer", "--board", addr, d / "net.json", "--bits",
+                           d / "x.npy", "--scores-out", d / f"s_{how}.npy", "--json")
+        assert code == 0, err
+        assert r["mismatches"] == 0 and r["link"]["retries"] == 0
+        assert (np.load(d / f"s_{how}.npy") == SoftModel(net).scores(bits)).all()
+        p.wait(timeout=10)                    # --once: the server ends when the client leaves
+        assert p.returncode == 0, p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
