@@ -129,3 +129,16 @@ def test_infer_over_served_board(vboard_ok, case, capsys, how):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_sim_url_faults_are_passed_to_the_virtual_board(vboard_ok, case, capsys):
+    d, net, bits = case
+    url = "sim?faults=stuck=0.05&fault-seed=3"
+    runs = []
+    for _ in range(2):
+        code, r, err = lgn(capsys, "infer", "--board", url, d / "net.json", "--bits", d / "x.npy",
+                           "--scores-out", d / "s_faulty.npy", "--json")
+        assert code == 0, err
+        runs.append((r["mismatches"], np.load(d / "s_faulty.npy")))
+    assert runs[0][0] > 0                      # stuck gates change results the host cannot see
+    assert runs[0][0] == runs[1][0] and (runs[0][1] == runs[1][1]).all()   # same seed, same board

@@ -146,51 +146,86 @@ def serve_pty(board, once: bool = False, ready=None) -> dict:
 
 def pump(board, fd: int, stats: dict, hangup_ends: bool = True, idle_poll: float = 0.05) -> None:
     """Move bytes between a client file descriptor and the board until the client goes away.
-    Never blocks on a write: replies wait in a buffer while requests keep being read, so a
-    client that writes a long burst before reading cannot deadlock against the board."""
+
+    A reader thread drains the client all the time, so a client that writes a long burst
+    before reading can never deadlock against the board, and the next requests arrive while
+    the board (a C library that releases the GIL) is still busy with the previous ones. The
+    main thread hands everything that has arrived to the board in one call and writes back
+    what it answered."""
+    import queue
+    import threading
     os.set_blocking(fd, False)
-    pending = bytearray()
-    busy_until = 0.0                  # the board has input it may still be answering
-    seen_client = False
-    while True:
-        now = time.monotonic()
-        busy = now < busy_until
-        wlist = [fd] if pending else []
-        r, w, _ = select.select([fd], wlist, [], 0.0 if busy or pending else idle_poll)
-        if r:
+    rxq: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def reader():
+        seen = False
+        while not stop.is_set():
             try:
+                r, _, _ = select.select([fd], [], [], idle_poll)
+                if not r:
+                    continue
                 data = os.read(fd, 1 << 16)
             except BlockingIOError:
-                data = None
+                continue
             except OSError as e:
-                if e.errno == errno.EIO:      # pty: no client has the slave open
-                    if seen_client and hangup_ends:
-                        return
+                if e.errno == errno.EIO:      # pty: no client has the device open
+                    if seen and hangup_ends:
+                        break
                     time.sleep(idle_poll)
                     continue
+                if e.errno in (errno.EBADF, errno.ECONNRESET):
+                    break
                 raise
-            if data == b"":
-                return                        # TCP peer closed
+            if not data:                      # TCP peer closed
+                break
+            seen = True
+            rxq.put(data)
+        rxq.put(None)
+
+    t = threading.Thread(target=reader, name="lgn-serve-rx", daemon=True)
+    t.start()
+    try:
+        while True:
+            first = rxq.get()
+            chunks, end = [first], first is None
+            while not end:
+                try:
+                    more = rxq.get_nowait()
+                except queue.Empty:
+                    break
+                chunks.append(more)
+                end = more is None
+            data = b"".join(c for c in chunks if c)
             if data:
-                seen_client = True
                 stats["bytes_in"] += len(data)
                 board.write(data)
-                busy_until = time.monotonic() + 0.5
-        out = board.read(-1, 0.002 if busy else 0.0)
-        if out:
-            pending += out
-            stats["bytes_out"] += len(out)
-            busy_until = time.monotonic() + 0.5
-        if pending and (w or select.select([], [fd], [], 0)[1]):
-            try:
-                n = os.write(fd, pending)
-                del pending[:n]
-            except BlockingIOError:
-                pass
-            except OSError as e:
-                if e.errno in (errno.EIO, errno.EPIPE, errno.ECONNRESET):
-                    return
-                raise
+                out = board.read(-1, 0.0)
+                if out:
+                    stats["bytes_out"] += len(out)
+                    if not _send_all(fd, out):
+                        return
+            if end:
+                return
+    finally:
+        stop.set()
+        t.join(1.0)
+
+
+def _send_all(fd: int, data: bytes) -> bool:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [], 1.0)
+            continue
+        except OSError as e:
+            if e.errno in (errno.EIO, errno.EPIPE, errno.ECONNRESET):
+                return False
+            raise
+        view = view[n:]
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover
