@@ -530,15 +530,16 @@ module lgn_core #(
     reg [7:0]  rp_hlen;
     reg [8*36-1:0] hreg;                  // reply body head, byte 0 in bits 7:0
     // parse scratch
-    reg [15:0] ld_layer, ld_first, ld_count, ld_prevw, ld_gi, ld_a, ld_b;
+    reg [15:0] ld_layer, ld_first, ld_count, ld_prevw, ld_gi, ld_a, ld_b;   // ld_gi: gate index
     reg [2:0]  ld_f;
     reg        ld_bad;
-    reg [15:0] ld_bad_gi;
+    reg [15:0] ld_bad_at;
     reg [15:0] cf_k;
     reg [31:0] cf_acc;
     reg [15:0] cf_rem, cf_q;
 
     wire h_take = h_state == H_IDLE && fr_pending && !tx_busy;
+    wire [31:0] tag_out = cfg_valid ? cfg_tag : 32'd0;   // unconfigured boards report tag 0
     wire h_keep = FRAME_BUFS == 1 || (fr_code == 8'd0 &&
                   (fr_type == LGN_CMD_CONFIG || fr_type == LGN_CMD_RESET));
     assign fr_release = (h_take && !h_keep) || (h_state == H_REPLY && h_hold);
@@ -607,13 +608,14 @@ module lgn_core #(
                     rp_hlen <= 8'(LGN_ERROR_BODY_BYTES);
                     h_state <= H_REPLY;
                     if (h_ecode == LGN_ERR_BAD_CRC) n_crc <= n_crc + 32'd1;
-                    else if (h_ecode == LGN_ERR_BAD_COBS) n_cobs <= n_cobs + 32'd1;
+                    else if (h_ecode == LGN_ERR_BAD_COBS || h_ecode == LGN_ERR_FRAME_TOO_LONG)
+                        n_cobs <= n_cobs + 32'd1;
                     else n_other <= n_other + 32'd1;
                 end
                 H_DISPATCH: begin
                     case (h_type)
                         LGN_CMD_INFO: begin
-                            hreg <= {72'd0, cfg_tag, 32'(CLOCK_HZ), 32'(MAX_GATES), 16'(MAX_BODY),
+                            hreg <= {72'd0, tag_out, 32'(CLOCK_HZ), 32'(MAX_GATES), 16'(MAX_BODY),
                                      16'(L), 16'(G), 16'(MAX_CLASSES), 16'(MAX_LAYERS),
                                      16'(MAX_WIDTH), 16'(MAX_INPUTS), LGN_PROTOCOL_VERSION};
                             if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
@@ -621,7 +623,7 @@ module lgn_core #(
                         end
                         LGN_CMD_STATUS: begin
                             hreg <= {n_idle, n_busy, n_samples, n_runs, n_other, n_cobs, n_crc,
-                                     n_ok, cfg_tag};
+                                     n_ok, tag_out};
                             if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else `LGN_REPLY(LGN_STATUS_BODY_BYTES, 8'(LGN_STATUS_BODY_BYTES))
                         end
@@ -660,8 +662,8 @@ module lgn_core #(
                         LGN_CMD_RUN: begin
                             if (!cfg_valid) `LGN_ERR(LGN_ERR_NOT_CONFIGURED, 16'd0)
                             else if (h_len < LGN_RUN_FIXED_BYTES) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
-                            else if (run_mode > 8'd1) `LGN_ERR(LGN_ERR_BAD_ARG, 16'(run_mode))
-                            else if (run_mode == 8'd1 && run_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, run_layer)
+                            else if (run_mode > 8'd1) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                            else if (run_mode == 8'd1 && run_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd1)
                             else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else if (run_out_bytes > 32'(MAX_BODY)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY))
                             else begin
@@ -674,7 +676,7 @@ module lgn_core #(
                                 h_state <= H_RUN;
                             end
                         end
-                        default: `LGN_ERR(LGN_ERR_UNKNOWN_CMD, 16'(h_type))
+                        default: `LGN_ERR(LGN_ERR_UNKNOWN_CMD, 16'd0)
                     endcase
                 end
                 H_CFG_RD: begin
@@ -702,13 +704,14 @@ module lgn_core #(
                     cf_k <= 16'd0;
                     cf_acc <= 32'd0;
                     cfg_nbytes <= (cfg_inputs + 16'd7) >> 3;
-                    if (cfg_layers == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                    if (cfg_layers == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd2)
                     else if (cfg_layers > 16'(MAX_LAYERS)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_LAYERS))
                     else if (32'(h_len) != 32'(LGN_CONFIG_FIXED_BYTES) + 2 * 32'(cfg_layers)) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                     else if (cfg_inputs == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
                     else if (cfg_inputs > 16'(MAX_INPUTS)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_INPUTS))
-                    else if (cfg_classes == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
+                    else if (cfg_classes == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd4)
                     else if (cfg_classes > 16'(MAX_CLASSES)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_CLASSES))
+                    else if (cfg_tag == 32'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd6)   // tag 0 means "reset"
                     else h_state <= H_CFG_BASE;
                 end
                 H_CFG_BASE: begin
@@ -719,7 +722,7 @@ module lgn_core #(
                             cf_q <= 16'd0;
                             h_state <= H_CFG_DIV;
                         end
-                    end else if (cfg_width[cf_k[KW-1:0]] == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, cf_k)
+                    end else if (cfg_width[cf_k[KW-1:0]] == 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd10 + 2 * cf_k)
                     else if (cfg_width[cf_k[KW-1:0]] > 16'(MAX_WIDTH)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_WIDTH))
                     else begin
                         cfg_base[cf_k[KW-1:0]] <= (GAW+1)'(cf_acc);
@@ -731,7 +734,7 @@ module lgn_core #(
                     if (cf_rem >= cfg_classes) begin
                         cf_rem <= cf_rem - cfg_classes;
                         cf_q <= cf_q + 16'd1;
-                    end else if (cf_rem != 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, lastw)
+                    end else if (cf_rem != 16'd0) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd8 + 2 * cfg_layers)
                     else begin
                         cfg_gs <= cf_q;
                         cf_k <= 16'd0;
@@ -774,9 +777,9 @@ module lgn_core #(
                     ld_gi <= ld_first;
                     ld_bad <= 1'b0;
                     if (32'(h_len) != 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 5) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
-                    else if (ld_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, ld_layer)
+                    else if (ld_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, 16'd0)
                     else if (32'(ld_first) + 32'(ld_count) > 32'(cfg_width[ld_layer[KW-1:0]]))
-                        `LGN_ERR(LGN_ERR_BAD_ARG, cfg_width[ld_layer[KW-1:0]])
+                        `LGN_ERR(LGN_ERR_BAD_ARG, 16'd2)
                     else begin
                         `LGN_STREAM(17'd6, 17'(h_len))
                         h_state <= H_LOAD_CHK;
@@ -793,9 +796,10 @@ module lgn_core #(
                             default: begin
                                 ld_gi <= ld_gi + 16'd1;
                                 if (h_state == H_LOAD_CHK) begin
-                                    if (!ld_bad && (ld_a >= ld_prevw || ld_b >= ld_prevw)) begin
+                                    // detail: body offset of the first bad field
+                                    if (!ld_bad && (ld_a >= ld_prevw || ld_b >= ld_prevw || rs_byte > 8'd15)) begin
                                         ld_bad <= 1'b1;
-                                        ld_bad_gi <= ld_gi;
+                                        ld_bad_at <= 16'(rs_k) - ((ld_a >= ld_prevw) ? 16'd4 : (ld_b >= ld_prevw) ? 16'd2 : 16'd0);
                                     end
                                 end else begin
                                     gw_en <= 1'b1;
@@ -807,7 +811,7 @@ module lgn_core #(
                         endcase
                     end else if (stream_done) begin
                         if (h_state == H_LOAD_CHK) begin
-                            if (ld_bad) `LGN_ERR(LGN_ERR_BAD_ARG, ld_bad_gi)
+                            if (ld_bad) `LGN_ERR(LGN_ERR_BAD_ARG, ld_bad_at)
                             else begin
                                 ld_f <= 3'd0;
                                 ld_gi <= ld_first;
@@ -818,7 +822,7 @@ module lgn_core #(
                     end
                 end
                 H_RUN: if (!e_start && !e_busy) begin
-                    hreg <= {224'd0, e_cycles, cfg_tag};
+                    hreg <= {224'd0, e_cycles, tag_out};
                     `LGN_REPLY(16'(e_ro) + 16'd8, 8'd8)
                 end
                 H_REPLY: h_state <= H_IDLE;
