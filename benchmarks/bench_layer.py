@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import host  # noqa: E402,F401  (first: it sets torch's OpenMP wait policy, see host/__init__.py)
+import torch  # noqa: E402
 from host.layers import LogicLayer  # noqa: E402
 
 
