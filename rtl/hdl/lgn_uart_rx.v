@@ -23,8 +23,12 @@ module lgn_uart_rx #(
     localparam [31:0] HALF = (DIV >> 1) - 32'd512;
 
     reg [2:0] sync;
-    wire line = sync[2];
-    always @(posedge clk) sync <= {sync[1:0], rxd};
+    reg       line_q;      // the line one clock earlier: a start bit is a falling edge, so a
+    wire line = sync[2];   // line held low (a break, or a framing error's low stop bit) is
+    always @(posedge clk) begin   // not taken for a stream of 0x00 bytes
+        sync <= {sync[1:0], rxd};
+        line_q <= line;
+    end
 
     localparam [1:0] IDLE = 2'd0, START = 2'd1, BITS = 2'd2, STOP = 2'd3;
     reg  [1:0]  state;
@@ -45,7 +49,7 @@ module lgn_uart_rx #(
         end else begin
             acc <= tick ? acc + DIV - 32'd256 : acc - 32'd256;
             case (state)
-                IDLE: if (!line) begin
+                IDLE: if (line_q && !line) begin
                     state <= START;
                     acc <= HALF;
                 end

@@ -61,7 +61,7 @@ def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[o
             runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, build_dir=str(bdir),
                          parameters=parameters, includes=[str(HDL)],
                          build_args=["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"],
-                         always=False)
+                         timescale=("1ns", "1ps"), always=False)
     return runner, bdir
 
 
