@@ -378,7 +378,12 @@ class Session:
                     last_rx = time.monotonic()
             if not inflight:
                 continue
-            wait = max(0.0, self.timeout - (time.monotonic() - last_rx))
+            # Silence allowed: the timeout plus the line time of everything in flight (on a
+            # slow serial link a large frame alone can take longer than the timeout).
+            spb = self.transport.seconds_per_byte
+            limit = self.timeout + (spb * sum(len(r.wire) for r in inflight.values()) * 2
+                                    if spb else 0.0)
+            wait = max(0.0, limit - (time.monotonic() - last_rx))
             t0 = time.perf_counter()
             data = self.transport.read(-1, min(wait, 0.25))
             stats.link_time_s += time.perf_counter() - t0
@@ -387,7 +392,7 @@ class Session:
                 stats.bytes_received += len(data)
                 for f in self._decoder.feed(data):
                     self._on_frame(f, inflight, redo, tasks)
-            elif self.transport.synchronous or time.monotonic() - last_rx >= self.timeout:
+            elif self.transport.synchronous or time.monotonic() - last_rx >= limit:
                 stats.timeouts += 1
                 last_rx = time.monotonic()
                 for req in sorted(inflight.values(), key=lambda r: r.txn):

@@ -36,6 +36,7 @@ class Transport:
     so a session need not wait out its timeout."""
     url = ""
     synchronous = False
+    seconds_per_byte = 0.0     # line time of one byte (serial: 10 bits / baud); 0: negligible
 
     def write(self, data) -> None:
         if data:
@@ -220,6 +221,7 @@ class SerialTransport(Transport):
         except (serial.SerialException, ValueError) as e:
             raise TransportError(f"cannot open {port}: {e}") from None
         self._timeout = 0.0
+        self.seconds_per_byte = 10.0 / baud if baud else 0.0    # 8N1: 10 bits a byte
         self._fd = None
         if isinstance(self.ser, serial.Serial) and hasattr(self.ser, "fd"):
             self._fd = self.ser.fd
