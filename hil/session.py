@@ -79,14 +79,22 @@ class LinkStats:
     error_replies: dict = field(default_factory=dict)   # board error code name -> count
     reloads: int = 0                 # netlist reloads after a board reset
     link_time_s: float = 0.0         # wall time blocked in the transport (waiting on link/board)
+    call_time_s: float = 0.0         # wall time inside the session's public calls
     run_frames: int = 0
     run_samples: int = 0
     engine_cycles: int = 0           # sum of the RUN replies' cycle counts (the RTL's own count)
 
+    @property
+    def host_time_s(self) -> float:
+        """Wall time of the session's own work: packing, framing, checking (calls minus link)."""
+        return max(0.0, self.call_time_s - self.link_time_s)
+
     def as_dict(self) -> dict:
         d = dict(self.__dict__)
         d["error_replies"] = dict(self.error_replies)
-        d["link_time_s"] = round(self.link_time_s, 6)
+        d["host_time_s"] = round(self.host_time_s, 6)
+        for k in ("link_time_s", "call_time_s"):
+            d[k] = round(d[k], 6)
         return d
 
 
@@ -117,7 +125,27 @@ class _BadReply(Exception):
     pass
 
 
+def _timed(fn):
+    """Count the wall time of a public call (not nested ones) into stats.call_time_s."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(self, *a, **kw):
+        if self._in_call:
+            return fn(self, *a, **kw)
+        self._in_call = True
+        t0 = time.perf_counter()
+        try:
+            return fn(self, *a, **kw)
+        finally:
+            self.stats.call_time_s += time.perf_counter() - t0
+            self._in_call = False
+    return wrapper
+
+
 class Session:
+    _in_call = False
+
     def __init__(self, transport: Transport, timeout: float = DEFAULT_TIMEOUT,
                  retries: int = DEFAULT_RETRIES, window: int = DEFAULT_WINDOW,
                  max_body: int | None = None, connect_retries: int = 3):
@@ -148,14 +176,17 @@ class Session:
         self._decoder = P.FrameDecoder(self._info.max_body)
 
     # -- public API ---------------------------------------------------------------------
+    @_timed
     def info(self) -> P.Info:
         info = self._single(P.Cmd.INFO, b"", lambda f: P.Info.unpack(f.body))
         self._info = info
         return info
 
+    @_timed
     def status(self) -> P.Status:
         return self._single(P.Cmd.STATUS, b"", lambda f: P.Status.unpack(f.body))
 
+    @_timed
     def reset(self) -> None:
         self._single(P.Cmd.RESET, b"", _expect_empty)
         self.tag = 0
@@ -182,6 +213,7 @@ class Session:
                                 f"{net.classes} classes) exceeds the board's capacity: "
                                 + "; ".join(problems))
 
+    @_timed
     def load(self, net: Netlist) -> None:
         """Configure the board for `net` and load every gate; verify with INFO."""
         net.validate()
@@ -189,6 +221,7 @@ class Session:
         self.net = net
         self._load()
 
+    @_timed
     def run(self, bits, mode: int = P.RunMode.SCORES, layer: int = 0,
             packed: np.ndarray | None = None) -> RunOutput:
         """Evaluate samples on the board: bits uint8 [n, inputs] of 0/1 (or `packed`,
