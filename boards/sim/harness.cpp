@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "Vlgn_sim_top.h"
@@ -70,7 +71,9 @@ void clear_mask(Vlgn_sim_top *t) {
 void set_mask_bit(Vlgn_sim_top *t, uint64_t pos) { t->flip_mask[pos / 32] |= 1u << (pos % 32); }
 #else
 void clear_mask(Vlgn_sim_top *t) { t->flip_mask = 0; }
-void set_mask_bit(Vlgn_sim_top *t, uint64_t pos) { t->flip_mask |= decltype(t->flip_mask)(1) << pos; }
+void set_mask_bit(Vlgn_sim_top *t, uint64_t pos) {
+    t->flip_mask |= std::remove_reference_t<decltype(t->flip_mask)>(1) << pos;
+}
 #endif
 
 void set_flips(Board *b) {
