@@ -38,9 +38,9 @@ def lgn(capsys, *argv) -> tuple[int, dict | None, str]:
 def case(tmp_path_factory):
     rng = np.random.default_rng(3)
     d = tmp_path_factory.mktemp("infer")
-    net = random_netlist(rng, 130, [600, 500, 400], 10)
+    net = random_netlist(rng, 512, [2000] * 4, 10)          # the digits network's shape
     net.save(d / "net.json")
-    bits = rng.integers(0, 2, (3000, 130)).astype(np.uint8)
+    bits = rng.integers(0, 2, (3000, 512)).astype(np.uint8)
     np.save(d / "x.npy", bits)
     return d, net, bits
 
@@ -62,11 +62,12 @@ def test_infer_bits_on_sim(vboard_ok, case, capsys):
     assert code == 0, err
     assert r["mismatches"] == 0 and r["samples"] == len(bits)
     assert (np.load(d / "s.npy") == SoftModel(net).scores(bits)).all()
-    assert r["link"]["retries"] == 0 and r["link"]["protocol_overhead"] < 0.05
+    assert r["link"]["retries"] == 0
+    assert r["link"]["protocol_overhead"] < 0.01          # the requirement is <= 5%
     lat = r["latency"]
     assert lat["engine_cycles_total"] > 0 and lat["engine_busy_cycles"] == lat["engine_cycles_total"]
     assert lat["batches"] >= 1 and lat["link_time_s"] > 0 and lat["host_time_s"] >= 0
-    assert r["bytes_sent"] > len(bits) * 17 and r["bytes_received"] > len(bits) * 21
+    assert r["bytes_sent"] > len(bits) * 64 and r["bytes_received"] > len(bits) * 21
     assert r["test_acc"] is None
 
 

@@ -73,6 +73,6 @@ def test_documented_numbers():
     for c in P.Cmd:
         assert re.search(rf"`0x{int(c):02X}` \| {c.name}", text), c.name
     # the overhead figures quoted for the digits network
-    n = P.max_run_count(4096, 512, 0, classes=10)
+    n = P.max_run_count(32768, 512, 0, classes=10)
     assert f"{n}-sample RUN frame is {P.RUN_FIXED_BYTES + 64 * n:,} body bytes" in text
     assert f"{P.run_reply_bytes(0, n, classes=10):,} on the" in text
