@@ -223,9 +223,11 @@ class Session:
 
     @_timed
     def run(self, bits, mode: int = P.RunMode.SCORES, layer: int = 0,
-            packed: np.ndarray | None = None) -> RunOutput:
+            packed: np.ndarray | None = None, progress: Callable[[int], None] | None = None
+            ) -> RunOutput:
         """Evaluate samples on the board: bits uint8 [n, inputs] of 0/1 (or `packed`,
-        uint8 [n, ceil(inputs/8)] from rtl.protocol.pack_samples)."""
+        uint8 [n, ceil(inputs/8)] from rtl.protocol.pack_samples). `progress(k)` is called
+        with the number of samples each completed frame carried."""
         if self.net is None:
             raise ValueError("load a netlist before run()")
         net = self.net
@@ -279,6 +281,8 @@ class Session:
                     out.bits[start:start + count] = r.bits
                 out.cycles.append(r.cycles)
                 out.samples_per_frame.append(count)
+                if progress is not None:
+                    progress(count)
                 self.stats.run_frames += 1
                 self.stats.run_samples += count
                 self.stats.engine_cycles += r.cycles

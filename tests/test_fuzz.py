@@ -6,7 +6,8 @@ host side    the frame decoder on arbitrary byte streams in arbitrary chunks (4,
              garbage (600): no crash, no hang, damage always detected where CRC-16 guarantees it;
 board side   the command handler of the virtual board (the real RTL in Verilator) on frames
              with a valid CRC but arbitrary type/length/body (3,000) and on damaged frames
-             (2,000): exactly one reply per non-empty frame, an error code wherever the
+             (2,000): exactly one reply per non-empty frame, the error code the host decoder
+             assigns to each damaged piece, an error code wherever the
              reference model (rtl.protocol.ReferenceBoard) gives one and the same code,
              and the board still answers afterwards.
 """
@@ -200,8 +201,12 @@ def test_board_handler_on_damaged_frames(boards, seq, cmd, body, damage):
     stream = b"\x00" + bytes(enc) + b"\x00"
     got = _ask(vb, stream)
     assert len(got) == _frames_in(stream), (stream.hex(), got)   # one reply per frame
-    for r in got:
-        _summary(r)                                               # every reply is a valid frame
+    pieces = [p for p in stream.split(b"\x00") if p]
+    for piece, r in zip(pieces, got):
+        s = _summary(r)                                           # every reply is a valid frame
+        host_view = P.decode_frame(piece)
+        if isinstance(host_view, P.BadFrame):                     # a damaged frame gets the
+            assert s[1:] == (P.TYPE_ERROR, int(host_view.code)), (piece.hex(), s)  # same code
     if cmd in (P.Cmd.INFO, P.Cmd.STATUS) and len(got) == 1 and bytes(enc) != P.encode_frame(seq, cmd, body)[:-1]:
         s = _summary(got[0])
         # a damaged query is answered with an error, never with a normal reply

@@ -15,7 +15,7 @@ import numpy as np
 
 from hil.inputs import add_input_args, load_inputs, save_scores
 from host.netlist import Netlist
-from host.progress import log
+from host.progress import Progress, log
 from host.softmodel import SoftModel
 from rtl import protocol as P
 
@@ -54,7 +54,9 @@ def run(args) -> dict:
         st0 = board.status()
         s0 = board.stats.as_dict()
         t1 = time.perf_counter()
-        out = board.run(None, packed=P.pack_samples(bits))   # packing counts as host time
+        with Progress(n, "infer", every_s=5.0) as bar:
+            out = board.run(None, packed=P.pack_samples(bits),   # packing counts as host time
+                            progress=lambda k: bar.advance(k))
         run_s = time.perf_counter() - t1
         s1 = board.stats.as_dict()
         st1 = board.status()
