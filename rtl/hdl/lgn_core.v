@@ -328,7 +328,7 @@ module lgn_core #(
     // class counters; and the transposition of a chunk's input bytes into buffer 1.
     // The G slots of a cycle may hit the same class, so their additions are applied one
     // after the other with blocking assignments (planes is written only in this block).
-    reg [L-1:0] w, carry, tmp;
+    reg [L-1:0] w, carry, tmp, tw;
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
         if (s2_v)
@@ -349,9 +349,10 @@ module lgn_core #(
                     end
                 end
         if (t_v)
-            for (int q = 0; q < 8; q++)
-                for (int p = 0; p < L; p++)
-                    act1[AW'({t_j, 3'd0} + q)][p] <= fs_rword[8 * p + q];
+            for (int q = 0; q < 8; q++) begin
+                for (int p = 0; p < L; p++) tw[p] = fs_rword[8 * p + q];
+                act1[AW'({t_j, 3'd0} + q)] <= tw;      // input 8*t_j+q of all lanes
+            end
         if ((e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
                 || (e_state == E_TRANS && e_j == 16'd0 && e_last == 16'd0 && !e_mode))
             for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
@@ -401,10 +402,6 @@ module lgn_core #(
                         e_width <= cfg_width[0];
                         e_nw <= (cfg_width[0] + 16'(G - 1)) >> GG;
                         e_gbase <= cfg_base[0];
-                        for (int i = 0; i < G; i++) begin
-                            cls_c[i] <= cls_init_c[i];
-                            cls_r[i] <= cls_init_r[i];
-                        end
                         e_state <= E_LAYER;
                     end else begin
                         t_v <= 1'b1;
@@ -414,16 +411,6 @@ module lgn_core #(
                 end
                 E_LAYER: begin
                     e_word <= e_word + 16'd1;
-                    if (e_sc)
-                        for (int q = 0; q < G; q++) begin
-                            if (cls_r[q] + cls_step_r >= cfg_gs) begin
-                                cls_r[q] <= cls_r[q] + cls_step_r - cfg_gs;
-                                cls_c[q] <= cls_c[q] + cls_step_c + 1'b1;
-                            end else begin
-                                cls_r[q] <= cls_r[q] + cls_step_r;
-                                cls_c[q] <= cls_c[q] + cls_step_c;
-                            end
-                        end
                     if (e_layer_done) begin
                         e_state <= E_DRAIN;
                         e_drain <= 2'd0;
@@ -445,10 +432,6 @@ module lgn_core #(
                             e_width <= cfg_width[e_k[KW-1:0] + 1'b1];
                             e_nw <= (cfg_width[e_k[KW-1:0] + 1'b1] + 16'(G - 1)) >> GG;
                             e_gbase <= cfg_base[e_k[KW-1:0] + 1'b1];
-                            for (int i = 0; i < G; i++) begin
-                                cls_c[i] <= cls_init_c[i];
-                                cls_r[i] <= cls_init_r[i];
-                            end
                             e_state <= E_LAYER;
                         end
                     end
@@ -504,6 +487,24 @@ module lgn_core #(
         end
     end
     /* verilator lint_on BLKSEQ */
+
+    // Class trackers of the G slots (last layer of a scores run): gate e_word*G+q is in
+    // class cls_c[q] at offset cls_r[q]; reset at each layer start, stepped by G gates.
+    wire cls_load = (e_state == E_TRANS && e_j == cfg_nbytes)
+                 || (e_state == E_DRAIN && e_drain == 2'd2 && e_k != e_last);
+    wire cls_step = e_state == E_LAYER && e_sc;
+    always @(posedge clk)
+        if (cls_load || cls_step)
+            for (int q = 0; q < G; q++) begin
+                if (cls_load) begin
+                    cls_c[q] <= cls_init_c[q];
+                    cls_r[q] <= cls_init_r[q];
+                end else begin
+                    cls_r[q] <= (cls_r[q] + cls_step_r >= cfg_gs) ? cls_r[q] + cls_step_r - cfg_gs
+                                                                   : cls_r[q] + cls_step_r;
+                    cls_c[q] <= cls_c[q] + cls_step_c + {{CW{1'b0}}, cls_r[q] + cls_step_r >= cfg_gs};
+                end
+            end
 
     // Command handler ---------------------------------------------------------------------
     localparam [3:0] H_IDLE = 4'd0, H_CFG_RD = 4'd1, H_CFG_CHK = 4'd2, H_CFG_BASE = 4'd3,
