@@ -230,7 +230,7 @@ def decode_frame(encoded: bytes, max_body: int = MAX_LEN_FIELD) -> Frame | BadFr
     try:
         payload = cobs_decode(encoded)
     except CobsError:
-        return BadFrame(Err.BAD_COBS, 0, 0, min(len(encoded), 0xFFFF), bytes(encoded[:64]))
+        return BadFrame(Err.BAD_COBS, 0, 0, 0, bytes(encoded[:64]))
     r = parse_payload(payload, max_body)
     if isinstance(r, BadFrame):
         return r._replace(raw=bytes(encoded[:64]))
@@ -613,7 +613,7 @@ class ReferenceBoard:
                 if w > i.max_width:
                     raise _Reject(Err.OVER_CAPACITY, i.max_width)
             if gate_slots(c.widths, i.gates_per_cycle) > i.max_gates:
-                raise _Reject(Err.OVER_CAPACITY, i.max_gates)
+                raise _Reject(Err.OVER_CAPACITY, min(i.max_gates, 0xFFFF))
             if c.widths[-1] % c.classes:
                 raise _Reject(Err.BAD_ARG, CONFIG_FIXED_BYTES + 2 * (layers - 1))
             self.config = c
@@ -633,8 +633,10 @@ class ReferenceBoard:
                 raise _Reject(Err.BAD_ARG, 2)
             prev = c.inputs if layer == 0 else c.widths[layer - 1]
             bad = np.flatnonzero((rec["a"] >= prev) | (rec["b"] >= prev) | (rec["op"] > 15))
-            if bad.size:
-                raise _Reject(Err.BAD_ARG, first + int(bad[0]))
+            if bad.size:                      # detail: body offset of the first bad field
+                g = int(bad[0])
+                field = 0 if rec["a"][g] >= prev else 2 if rec["b"][g] >= prev else 4
+                raise _Reject(Err.BAD_ARG, LOAD_FIXED_BYTES + GATE_RECORD_BYTES * g + field)
             self.gates[layer][first:first + len(rec)] = rec
             return reply, b""
         # RUN

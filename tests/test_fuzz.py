@@ -143,8 +143,10 @@ def _ask(board, data: bytes) -> list[bytes]:
 def _summary(reply: bytes):
     f = P.decode_frame(reply[:-1])
     assert isinstance(f, P.Frame), f"board sent an undecodable reply {reply[:40].hex()}"
-    code = P.ErrorBody.unpack(f.body).code if f.type == P.TYPE_ERROR else None
-    return f.seq, f.type, code
+    if f.type == P.TYPE_ERROR:
+        e = P.ErrorBody.unpack(f.body)
+        return f.seq, f.type, e.code, e.detail
+    return f.seq, f.type, None, None
 
 
 def _still_alive(vb):
@@ -173,6 +175,7 @@ def test_board_handler_on_frames_with_a_valid_crc(boards, p):
     g, w = _summary(got[0]), _summary(want[0])
     assert g[0] == seq
     assert g[1:] == w[1:], f"payload {payload.hex()}: board replied {g}, the reference model {w}"
+    # (type, error code and detail all agree)
     if lenf != len(body) or ftype not in set(P.Cmd):
         assert g[1] == P.TYPE_ERROR                          # never accepted
 
@@ -206,9 +209,9 @@ def test_board_handler_on_damaged_frames(boards, seq, cmd, body, damage):
         s = _summary(r)                                           # every reply is a valid frame
         host_view = P.decode_frame(piece)
         if isinstance(host_view, P.BadFrame):                     # a damaged frame gets the
-            assert s[1:] == (P.TYPE_ERROR, int(host_view.code)), (piece.hex(), s)  # same code
+            assert s[1:] == (P.TYPE_ERROR, int(host_view.code), host_view.detail), (piece.hex(), s)
     if cmd in (P.Cmd.INFO, P.Cmd.STATUS) and len(got) == 1 and bytes(enc) != P.encode_frame(seq, cmd, body)[:-1]:
-        s = _summary(got[0])
+        s = _summary(got[0])[:3]
         # a damaged query is answered with an error, never with a normal reply
         assert s[1] == P.TYPE_ERROR or P.decode_frame(bytes(enc)) == P.Frame(seq, cmd, body), s
     _still_alive(vb)
@@ -293,7 +296,8 @@ def test_board_conformance_directed(boards, name, setup, cmd, want):
             assert g[1] == t | P.REPLY_FLAG, (name, "setup", g)
             continue
         expected = (t | P.REPLY_FLAG, None) if want is None else (P.TYPE_ERROR, int(want))
-        assert r[1:] == expected, ("reference model", name, r)
-        assert g[1:] == expected, f"{name}: virtual board replied {g[1:]}, spec says {expected}"
+        assert r[1:3] == expected, ("reference model", name, r)
+        assert g[1:3] == expected, f"{name}: virtual board replied {g[1:3]}, spec says {expected}"
+        assert g[3] == r[3], f"{name}: detail {g[3]} on the virtual board, {r[3]} in the model"
         assert g[0] == k + 1
     _still_alive(vb)
