@@ -13,8 +13,9 @@ How it keeps the link busy and stays correct:
   max_body allows; up to `window` frames are in flight, so the board never waits for the host.
 - The board answers every frame once, in order. A valid reply to a request therefore proves
   every request transmitted before it and still unanswered was lost: those are resent at
-  once, by the same seq. Silence for `timeout` seconds resends everything in flight. Each
-  request is sent at most `retries` + 1 times, then LinkError says what went wrong.
+  once, by the same seq. Silence for `timeout` seconds (plus, on a serial link, the line
+  time of the frames in flight) resends everything in flight. Each request is sent at most
+  `retries` + 1 times, then LinkError says what went wrong.
 - Every reply is checked (seq, type, exact length, CRC; a RUN reply's predictions must be
   the argmax of its scores and no score may exceed its group size); a reply that fails
   is treated as lost.
