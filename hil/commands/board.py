@@ -49,6 +49,8 @@ def _no_sub(p):
 
 def run_info(args) -> dict:
     from hil.session import connect
+    if args.board.split("?")[0] == "sim":
+        log("board info: starting the virtual board (its first use builds it with Verilator, ~1 min)")
     with connect(args.board) as board:
         info = board.capacity
         out = {"board": args.board, "protocol": info.protocol_version}
@@ -64,6 +66,7 @@ def _open_board(args):
     from hil.cli import UsageError
     if args.board != "sim":
         raise UsageError(f"--board {args.board!r}: only the virtual board ('sim') can be served")
+    log("board serve: starting the virtual board (its first use builds it with Verilator, ~1 min)")
     try:
         from boards.sim import VirtualBoard
     except ImportError as e:

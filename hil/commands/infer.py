@@ -41,6 +41,8 @@ def run(args) -> dict:
     bits, labels = load_inputs(args, net)
     n = len(bits)
     kw = {k: getattr(args, k) for k in ("timeout", "retries", "window") if getattr(args, k) is not None}
+    if args.board.split("?")[0] == "sim":
+        log("infer: starting the virtual board (its first use builds it with Verilator, ~1 min)")
     t_connect = time.perf_counter()
     with connect(args.board, **kw) as board:
         info = board.capacity
