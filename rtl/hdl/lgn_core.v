@@ -25,7 +25,8 @@
 // the layers before it. In the last layer of a scores run, each gate output word is added
 // into its class's bit-sliced counter (SB planes of LANES bits; a ripple of XOR/AND). Per
 // chunk of up to LANES samples, cycles = ceil(inputs/8) + sum_k (ceil(w_k/G) + 3) + emit +
-// 2, where emit = samples*(2*classes+1) (scores) or samples*ceil(w/8) (raw layer bits).
+// 2, where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw
+// layer bits, a byte per clock).
 // The RUN reply's `cycles` is that total for the whole batch, counted here.
 module lgn_core #(
     parameter integer LANES           = 64,      // samples evaluated together (power of 2)
@@ -360,16 +361,22 @@ module lgn_core #(
     /* verilator lint_on BLKSEQ */
 
     // Result memory: the RUN reply body after its 8-byte head.
+    // A scores run writes one sample's whole record (classes x u16, then the prediction)
+    // per clock; a raw-bits run one byte per clock.
+    localparam integer RECW = 2 * MAX_CLASSES + 1;
     reg  [7:0]  rmem [0:MAX_BODY-1];
     reg         rm_we;
-    reg  [7:0]  rm_wd;
+    reg  [8*RECW-1:0] rm_wd;
+    reg  [7:0]  rm_wn;
     reg  [$clog2(MAX_BODY)-1:0] rm_wa;
-    always @(posedge clk) if (rm_we) rmem[rm_wa] <= rm_wd;
+    always @(posedge clk)
+        if (rm_we)
+            for (int k = 0; k < RECW; k++)
+                if (8'(k) < rm_wn) rmem[rm_wa + $clog2(MAX_BODY)'(k)] <= rm_wd[8*k +: 8];
 
     // emission state
     reg  [15:0] em_s, em_j, em_nb;
-    reg  [CW:0] em_c;
-    reg         em_hi;
+    reg  [8*RECW-1:0] em_rec;
     reg  [15:0] em_best;
     reg  [7:0]  em_bestc;
     reg  [15:0] em_sc;
@@ -423,8 +430,6 @@ module lgn_core #(
                             e_state <= E_EMIT;
                             em_s <= 16'd0;
                             em_j <= 16'd0;
-                            em_c <= {(CW+1){1'b0}};
-                            em_hi <= 1'b0;
                             em_nb <= (e_width + 16'd7) >> 3;
                         end else begin
                             e_k <= e_k + 16'd1;
@@ -439,34 +444,40 @@ module lgn_core #(
                 E_EMIT: begin
                     rm_we <= 1'b1;
                     rm_wa <= e_ro[$clog2(MAX_BODY)-1:0];
-                    e_ro <= e_ro + 17'd1;
                     if (e_mode) begin
                         // byte em_j of sample em_s: bit i = lane em_s of output 8*em_j + i
                         for (int p = 0; p < 8; p++)
                             em_by[p] = e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
                                              : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]];
-                        rm_wd <= em_by;
+                        rm_wd <= {{(8*RECW-8){1'b0}}, em_by};
+                        rm_wn <= 8'd1;
+                        e_ro <= e_ro + 17'd1;
                         if (em_j == em_nb - 16'd1) begin
                             em_j <= 16'd0;
                             em_s <= em_s + 16'd1;
                             if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
                         end else em_j <= em_j + 16'd1;
-                    end else if (16'(em_c) < cfg_classes) begin
-                        em_sc = 16'd0;
-                        for (int p = 0; p < SB; p++)
-                            em_sc[p] = planes[32'(em_c) * SB + p][em_s[LG-1:0]];
-                        rm_wd <= em_hi ? em_sc[15:8] : em_sc[7:0];
-                        em_hi <= !em_hi;
-                        if (em_hi) begin
-                            em_c <= em_c + 1'b1;
-                            if (em_c == 0 || em_sc > em_best) begin   // ties: lowest class
-                                em_best <= em_sc;
-                                em_bestc <= 8'(em_c);
-                            end
-                        end
                     end else begin
-                        rm_wd <= em_bestc;
-                        em_c <= {(CW+1){1'b0}};
+                        // sample em_s: every class score from its bit planes, the first
+                        // highest score wins (ties: lowest class)
+                        em_rec = {(8*RECW){1'b0}};
+                        em_best = 16'd0;
+                        em_bestc = 8'd0;
+                        for (int c = 0; c < MAX_CLASSES; c++)
+                            if (16'(c) < cfg_classes) begin
+                                em_sc = 16'd0;
+                                for (int p = 0; p < SB; p++)
+                                    em_sc[p] = planes[c * SB + p][em_s[LG-1:0]];
+                                em_rec[16*c +: 16] = em_sc;
+                                if (c == 0 || em_sc > em_best) begin
+                                    em_best = em_sc;
+                                    em_bestc = 8'(c);
+                                end
+                            end
+                        em_rec[16*cfg_classes +: 8] = em_bestc;
+                        rm_wd <= em_rec;
+                        rm_wn <= 8'(2 * cfg_classes + 1);
+                        e_ro <= e_ro + 17'(2 * cfg_classes + 1);
                         em_s <= em_s + 16'd1;
                         if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
                     end

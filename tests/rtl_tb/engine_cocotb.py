@@ -29,7 +29,7 @@ def run_cycles(net, count: int, mode: int, layer: int) -> int:
     total = 0
     for c in range(0, count, L):
         lanes = min(L, count - c)
-        emit = lanes * (2 * net.classes + 1) if mode == 0 else lanes * -(-net.widths[last] // 8)
+        emit = lanes if mode == 0 else lanes * -(-net.widths[last] // 8)
         total += (nbytes + 1) + sum(-(-w // G) + 3 for w in net.widths[:last + 1]) + emit + 1
     return max(total, 1)
 
