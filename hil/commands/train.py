@@ -23,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--connections", choices=["random", "unique"])
     p.add_argument("--init", choices=["gaussian", "residual"])
     p.add_argument("--shift", type=int, help="augment images with random shifts of up to N pixels")
+    p.add_argument("--noise", type=float, help="augment with gaussian noise of this std on raw features")
+    p.add_argument("--schedule", choices=["cosine", "constant"], help="learning-rate schedule")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     add_json_flag(p)
@@ -35,5 +37,6 @@ def run(args) -> dict:
         args.dataset, layers=args.layers, width=args.width, levels=args.levels,
         thresholds=args.thresholds, tau=args.tau, epochs=args.epochs, batch_size=args.batch_size,
         lr=args.lr, connections=args.connections, init=args.init, shift=args.shift,
+        noise=args.noise, schedule=args.schedule,
         seed=args.seed, threads=args.threads, data_dir=args.data_dir)
     return train(cfg, args.out or f"runs/{args.dataset}")
