@@ -209,9 +209,10 @@ class _Builder:
                     body.append(f"    always @(posedge clk) {vec} <= {{{src}}};")
                     for j, r in enumerate(regs):
                         names[r] = f"{vec}[{j}]"
-        # last-layer outputs, one bit per gate
+        # last-layer outputs, one bit per gate. Inversions and constants are left to GroupSum,
+        # which folds them into its first adders (an inverter here would cost a LUT).
         w = net.outputs
-        outs = [self._lit_expr(lit, names) for lit in self.out_lits]
+        outs = ["1'b0" if lit[0] == "const" else names[lit[0]] for lit in self.out_lits]
         body.append(f"    assign out_bits = {{{', '.join(reversed(outs))}}};")
 
         used_inputs = sum(1 for i in range(net.inputs) if ("in", i) in live)
@@ -236,11 +237,6 @@ class _Builder:
         top = self._top(name)
         return "\n".join(hdr + [""] + lay + [""] + gs_text + [""] + top) + "\n"
 
-    def _lit_expr(self, lit, names) -> str:
-        if lit[0] == "const":
-            return "1'b1" if lit[1] else "1'b0"
-        return ("~" if lit[1] else "") + names[lit[0]]
-
     def _liveness(self) -> set:
         live, stack = set(), [lit[0] for lit in self.out_lits if lit[0] != "const"]
         while stack:
@@ -263,7 +259,8 @@ class _Builder:
                  f"module {name}_groupsum (",
                  "    input  wire clk,",
                  "    /* verilator lint_off UNUSEDSIGNAL */",
-                 "    // last-layer bits that are constant are counted as an offset, not read",
+                 "    // last-layer bits that are constant are counted as an offset, not read;",
+                 "    // the inverted ones are read as ~bits[i]",
                  f"    input  wire [{w - 1}:0] bits,",
                  "    /* verilator lint_on UNUSEDSIGNAL */",
                  f"    output wire [{C * sw - 1}:0] scores,",
@@ -279,7 +276,7 @@ class _Builder:
                 if lit[0] == "const":
                     const_one[c] += lit[1]
                 else:
-                    cols[0].append(f"bits[{c * G + j}]")
+                    cols[0].append(("~" if lit[1] else "") + f"bits[{c * G + j}]")
             cols_per_class.append(cols)
         # Wallace levels, all classes in lockstep (same depth: the groups have the same size).
         level = 0

@@ -137,7 +137,7 @@ def yosys_script(board: Board, sources: list[str], top: str) -> str:
     if board.family == "ecp5":
         synth = f"synth_ecp5 -top {top} -noflatten -json netlist.json"
     elif board.family == "zynq7":
-        synth = f"synth_xilinx -top {top} -family xc7 -noflatten"
+        synth = f"synth_xilinx -top {top} -family xc7"  # keeps the hierarchy by default
     else:  # pragma: no cover - registry data
         raise SynthError(f"no synthesis flow for family {board.family!r}")
     return f"{reads}\n{synth}\ntee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n"
@@ -184,7 +184,7 @@ def _part(counts: dict[str, dict], suffix: str, top: str) -> dict:
 
 
 def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
-               seed: int = 1, progress=None) -> dict:
+               seed: int = 1, progress=None, pnr: bool = True) -> dict:
     """Run the flow for `board`; returns the report dict (also written to out_dir/report.json)."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -222,6 +222,11 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
         if used_comb > board.luts:
             raise DoesNotFit(f"the design does not fit {board.device}: it needs {used_comb} LUT4 "
                              f"cells (LUT4 + 2 per CCU2C, harness included) and the part has {board.luts}")
+        if not pnr:
+            rep["fmax_mhz"] = None
+            rep["note"] = "place-and-route skipped (--no-pnr): no Fmax"
+            (out / "report.json").write_text(json.dumps(rep, indent=1))
+            return rep
         say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
             f"{net_total['ffs']} FF; nextpnr-ecp5 {board.nextpnr_device} {board.package} "
             f"at {freq_mhz:g} MHz target; log in {out / 'nextpnr.log'}")

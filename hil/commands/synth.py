@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--freq", type=float, default=200.0, help="target clock for nextpnr in MHz (default 200)")
     p.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
+    p.add_argument("--no-pnr", action="store_true", help="ECP5: stop after yosys (cell counts, no Fmax)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -46,7 +47,8 @@ def run(args) -> dict:
     log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
     t0 = time.perf_counter()
     try:
-        rep = synthesize(d, board, out, freq_mhz=args.freq, seed=args.seed, progress=log)
+        rep = synthesize(d, board, out, freq_mhz=args.freq, seed=args.seed, progress=log,
+                         pnr=not args.no_pnr)
     except SynthError as e:
         raise UsageError(str(e)) from None
     rep["seconds"] = round(time.perf_counter() - t0, 1)

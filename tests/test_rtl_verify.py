@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: MIT
+"""Compiled RTL == software model, bit for bit, in Verilator driven by cocotb.
+
+Many netlists share one Verilator build (rtl.compiled_sim): 220 random netlists of varied
+depth, width, class count, group size (1 to 13, mostly not powers of two), input count,
+register spacing and gate mix (uniform, wire-heavy, constant-heavy), each with its own
+random inputs and idle cycles; plus the trained digits and mnist5k netlists on 1,000+
+inputs each. A design with one gate deliberately changed must be caught.
+"""
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from host.netlist import Netlist, random_netlist
+from rtl import compiled_sim
+from rtl.gen_verilog import generate
+
+DATA = Path(__file__).resolve().parent / "data"
+N_RANDOM = 220
+
+
+def _toolchain_or_skip():
+    from rtl.verilator import ToolchainError, tool_env
+    try:
+        tool_env()
+    except ToolchainError as e:
+        pytest.skip(str(e))
+
+
+def random_case(rng, i):
+    """One random netlist shape; the kinds cycle so every kind is well represented."""
+    kind = i % 6
+    classes = int(rng.integers(1, 8))
+    group = int(rng.integers(1, 14))
+    inputs = int(rng.integers(1, 70))
+    if kind == 0:    # deep and narrow
+        depth = int(rng.integers(6, 13))
+        widths = [int(rng.integers(1, 5)) for _ in range(depth - 1)]
+    elif kind == 1:  # width-1 layers somewhere
+        depth = int(rng.integers(2, 6))
+        widths = [1 if rng.random() < 0.5 else int(rng.integers(1, 20)) for _ in range(depth - 1)]
+    else:
+        depth = int(rng.integers(1, 7))
+        widths = [int(rng.integers(1, 48)) for _ in range(depth - 1)]
+    widths.append(classes * group)
+    net = random_netlist(rng, inputs, widths, classes)
+    if kind == 3:    # wire-heavy: pass-throughs and inverters chained across registers
+        for l in net.layers:
+            m = rng.random(l.width) < 0.7
+            l.op[m] = rng.choice([3, 5, 10, 12], int(m.sum()))
+    elif kind == 4:  # constant-heavy and tied inputs
+        for l in net.layers:
+            m = rng.random(l.width) < 0.4
+            l.op[m] = rng.choice([0, 15, 1, 6], int(m.sum()))
+            t = rng.random(l.width) < 0.3
+            l.b[t] = l.a[t]
+    register_every = int(rng.integers(1, 5))
+    prune = bool(i % 7 != 5)  # some designs skip pruning: the emitter must cope alone
+    return net, register_every, prune
+
+
+@pytest.fixture(scope="module")
+def random_batch(tmp_path_factory):
+    _toolchain_or_skip()
+    rng = np.random.default_rng(2024)
+    nets, designs, inputs = [], [], []
+    for i in range(N_RANDOM):
+        net, k, prune = random_case(rng, i)
+        nets.append(net)
+        designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune))
+        n = int(rng.integers(30, 90))
+        inputs.append(rng.integers(0, 2, (n, net.inputs), dtype=np.uint8))
+    # A saboteur: a netlist whose last layer is all XOR, emitted with its last gate's
+    # expression inverted in the Verilog; every sample must then mismatch.
+    sab = random_netlist(rng, 16, [24, 12], 3)
+    sab.layers[-1].op[:] = 6
+    bad = generate(sab, name="saboteur", register_every=2)
+    gates = list(re.finditer(r"(wire l\d+_g\d+ = )(.*?);", bad.verilog))
+    assert gates, "no gate to sabotage"
+    m = gates[-1]
+    bad.verilog = bad.verilog[:m.start()] + f"{m.group(1)}~({m.group(2)});" + bad.verilog[m.end():]
+    bad_inputs = rng.integers(0, 2, (200, sab.inputs), dtype=np.uint8)
+    all_designs = designs + [bad]
+    build_dir = tmp_path_factory.mktemp("rtl_random")
+    t0 = time.perf_counter()
+    runner = compiled_sim.build(all_designs, build_dir)
+    t_build = time.perf_counter() - t0
+    results = compiled_sim.run(runner, build_dir, all_designs, inputs + [bad_inputs], idle=0.25, seed=7)
+    return nets, designs, inputs, results, (sab, bad_inputs), t_build
+
+
+def test_random_netlists_bit_exact(random_batch):
+    nets, designs, inputs, results, _, _ = random_batch
+    assert len(nets) >= 200
+    kinds = {(len(n.layers) >= 6, n.classes == 1, 1 in n.widths, n.group_size & (n.group_size - 1) != 0)
+             for n in nets}
+    assert any(k[0] for k in kinds) and any(k[1] for k in kinds)
+    assert any(k[2] for k in kinds) and any(k[3] for k in kinds)
+    failures = []
+    total = 0
+    for i, (net, x, got) in enumerate(zip(nets, inputs, results)):
+        chk = compiled_sim.compare(net, x, got)
+        total += chk.samples
+        if chk.mismatches:
+            failures.append((i, net, designs[i].register_every, chk.mismatches, chk.missing))
+    assert not failures, failures[:5]
+    assert total > 200 * 30
+
+
+def test_saboteur_is_caught(random_batch):
+    """The comparison is not vacuous: one inverted gate shows up as mismatches."""
+    *_, (net, bits), _ = random_batch
+    got = random_batch[3][-1]
+    chk = compiled_sim.compare(net, bits, got)
+    assert chk.samples == 200 and chk.missing == 0
+    assert chk.mismatches == 200
+
+
+def test_one_sample_per_clock_and_latency(random_batch):
+    """Outputs come out in order, one per accepted input, none extra."""
+    nets, designs, inputs, results, _, _ = random_batch
+    for x, got in zip(inputs, results):
+        assert len(got.scores) == len(x)
+
+
+def _trained(name):
+    p = DATA / f"{name}.netlist.json"
+    if not p.exists():
+        pytest.skip(f"{p} is not in the repository yet")
+    return Netlist.load(p)
+
+
+def test_trained_netlists_bit_exact(tmp_path):
+    """digits and mnist5k: dataset test samples plus random bits, >= 1,000 inputs each."""
+    _toolchain_or_skip()
+    from host import datasets
+    from host.encoding import encode
+    nets, designs, inputs = [], [], []
+    for i, name in enumerate(("digits", "mnist5k")):
+        net = _trained(name)
+        ds = datasets.load(name)
+        x = encode(net.encoding, ds.x_test)[:1000]
+        rnd = np.random.default_rng(i).integers(0, 2, (1000 - len(x) + 200, net.inputs), dtype=np.uint8)
+        x = np.concatenate([x, rnd]).astype(np.uint8)
+        assert len(x) >= 1000
+        nets.append(net)
+        designs.append(generate(net, name=f"trained_{name}", register_every=1 + i))
+        inputs.append(x)
+    runner = compiled_sim.build(designs, tmp_path)
+    results = compiled_sim.run(runner, tmp_path, designs, inputs, idle=0.1, seed=3)
+    for net, x, got in zip(nets, inputs, results):
+        chk = compiled_sim.compare(net, x, got)
+        assert chk.samples >= 1000
+        assert chk.mismatches == 0, (net, chk.score_mismatches, chk.class_mismatches, chk.missing)
