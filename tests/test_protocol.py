@@ -241,3 +241,19 @@ def test_verilog_header_lints_verilator(tmp_path):
     r = subprocess.run([vbin, "--lint-only", "-Wall", f"-I{P.HEADER_PATH.parent}", "--top-module",
                         "lgn_hdr_top", str(tmp_path / "t.sv")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
+
+
+def test_large_frames_roundtrip(rng):
+    # frames as large as the virtual board's max_body, with long zero runs and long non-zero
+    # runs (full 254-byte COBS blocks), through the stream decoder in odd-sized chunks
+    body = rng.integers(1, 256, 32768, dtype=np.uint8)
+    body[1000:3000] = 0
+    body[5000:5000 + 254 * 7] = rng.integers(1, 256, 254 * 7, dtype=np.uint8)
+    body[rng.integers(0, 32768, 3000)] = 0
+    wire = P.encode_frame(200, P.Cmd.RUN, body.tobytes())
+    assert len(wire) <= P.max_encoded_frame(32768)
+    dec = P.FrameDecoder(32768)
+    out = []
+    for k in range(0, len(wire), 4093):
+        out += dec.feed(wire[k:k + 4093])
+    assert out == [P.Frame(200, P.Cmd.RUN, body.tobytes())]
