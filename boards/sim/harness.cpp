@@ -117,6 +117,7 @@ void *vb_new(uint64_t seed) {
     b->rng.seed(seed);
     b->top->rxd = 1;
     b->top->in_valid = 0;
+    b->top->in_valid2 = 0;
     b->top->out_ready = 1;
     b->top->fault_we = 0;
     b->top->rst = 1;
@@ -199,11 +200,20 @@ uint64_t vb_step(void *h, uint64_t max_cycles) {
         if (VB_BAUD == 0) {
             // handshakes for the coming edge (in_ready / out_valid do not depend on the inputs)
             if (t->out_valid) b->outq.push_back(t->out_data);
-            bool have = !b->inq.empty();
-            t->in_valid = have;
+            // up to two bytes a clock; a 0x00 delimiter only ever goes last
+            size_t have = b->inq.size();
+            t->in_valid = have > 0;
+            t->in_valid2 = 0;
             if (have) {
-                t->in_data = b->inq.front();
-                if (t->in_ready) b->inq.pop_front();
+                uint8_t b0 = b->inq[0];
+                t->in_data = b0;
+                bool two = have > 1 && b0 != 0;
+                t->in_valid2 = two;
+                if (two) t->in_data2 = b->inq[1];
+                if (t->in_ready) {
+                    b->inq.pop_front();
+                    if (two) b->inq.pop_front();
+                }
             }
             b->fast_tick();
             if (b->inq.empty() && t->idle && !t->out_valid) {

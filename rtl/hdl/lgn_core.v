@@ -38,12 +38,19 @@ module lgn_core #(
     parameter integer MAX_CLASSES     = 16,
     parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent), < 65536
     parameter integer FRAME_BUFS      = 2,       // 2: the next frame arrives while one runs
+    parameter integer IN_BYTES_PER_CLK = 1,      // 2: the virtual board feeds 2 bytes a clock
     parameter integer CLOCK_HZ        = 50_000_000
 ) (
     input  wire       clk,
     input  wire       rst,
     input  wire [7:0] in_data,
     input  wire       in_valid,
+    // A second byte in the same clock (IN_BYTES_PER_CLK = 2 only): valid with in_valid; the
+    // first byte of such a pair must not be the 0x00 delimiter. Unused when 1.
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [7:0] in_data2,
+    input  wire       in_valid2,
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire       in_ready,
     output wire [7:0] out_data,
     output wire       out_valid,
@@ -96,11 +103,23 @@ module lgn_core #(
     reg [31:0] n_ok, n_crc, n_cobs, n_other, n_runs, n_samples, n_busy, n_idle;
 
     // COBS decoder and framer ---------------------------------------------------------------
-    wire [7:0] d_data;
-    wire       d_valid, d_end, d_err;
-    reg        fr_pending;                 // a complete frame waits for the handler
-    lgn_cobs_dec u_dec (
-        .clk(clk), .rst(rst), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+    localparam integer W = IN_BYTES_PER_CLK;
+    wire [8*W-1:0] d_data;
+    wire [W-1:0]   d_valid, d_end, d_err;
+    reg            fr_pending;             // a complete frame waits for the handler
+    wire [8*W-1:0] in_bytes;
+    wire [W-1:0]   in_valids;
+    generate
+        if (W == 1) begin : in1
+            assign in_bytes = in_data;
+            assign in_valids = in_valid;
+        end else begin : in2
+            assign in_bytes = {in_data2, in_data};
+            assign in_valids = {in_valid && in_valid2, in_valid};
+        end
+    endgenerate
+    lgn_cobs_dec #(.W(W)) u_dec (
+        .clk(clk), .rst(rst), .in_data(in_bytes), .in_valid(in_valids), .in_ready(in_ready),
         .out_data(d_data), .out_valid(d_valid), .out_end(d_end), .out_err(d_err),
         .out_ready(!fr_pending));
 
@@ -116,27 +135,25 @@ module lgn_core #(
     reg [7:0]  fr_code;                    // 0 = good frame, else the error to reply
     reg [15:0] fr_detail;
     reg        fr_bank, fr_pbank;          // buffer being filled / holding the pending frame
-    wire [FSW-1:0] fr_base = fr_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}};
 
     // frame store (FRAME_BUFS buffers of FS_DEPTH words)
     reg [8*L-1:0] fstore [0:FS_WORDS-1];
     reg [8*L-1:0] fs_rword;
     wire [FSW-1:0] fs_raddr;
     wire           fs_ren;
+    always @(posedge clk) if (fs_ren) fs_rword <= fstore[fs_raddr];
 
-    wire        d_take = d_valid && !fr_pending;
-    wire [17:0] body_off = fr_pos - 18'd4;
-    wire        wr_body = d_take && !d_end && fr_pos >= 18'd4 && !fr_long && fr_pos < 18'(MAX_PAYLOAD);
-    wire        wr_sample = fr_runmap && body_off >= 18'd5;
-    wire [FSW-1:0] wr_word = fr_base + (wr_sample ? fr_cbase + fr_j[FSW-1:0] : FSW'(body_off >> LG));
-    wire [LG-1:0]  wr_lane = wr_sample ? fr_lane : body_off[LG-1:0];
-
-    always @(posedge clk) begin
-        if (wr_body) fstore[wr_word][8*wr_lane +: 8] <= d_data;
-        if (fs_ren) fs_rword <= fstore[fs_raddr];
-    end
-
+    // The framer handles the W decoded slots of a clock in order, on local copies of its
+    // state (blocking), and stores the result; with W = 1 this is plain per-byte logic.
     wire        fr_release;                // the handler is done with the frame
+    reg [17:0]  fx_pos, fx_off;
+    reg [7:0]   fx_seq, fx_type, fx_b1, fx_b2, fx_code, fx_byte;
+    reg [15:0]  fx_len, fx_crc, fx_detail, fx_j;
+    reg         fx_long, fx_runmap, fx_pend, fx_bank, fx_pbank, fx_sample;
+    reg [7:0]   fx_h [0:4];
+    reg [LG-1:0] fx_lane;
+    reg [FSW-1:0] fx_cbase;
+    /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
         if (rst) begin
             fr_pos <= 18'd0;
@@ -157,73 +174,96 @@ module lgn_core #(
             fr_bank <= 1'b0;
             fr_pbank <= 1'b0;
         end else begin
-            if (fr_release) fr_pending <= 1'b0;
-            if (d_take && d_end) begin
-                fr_pending <= 1'b1;
-                fr_pbank <= fr_bank;
-                if (FRAME_BUFS > 1) fr_bank <= !fr_bank;
-                fr_detail <= 16'd0;
-                if (fr_pos < 18'd2) fr_type <= 8'd0;
-                if (fr_pos < 18'd1) fr_seq <= 8'd0;
-                if (d_err)
-                    fr_code <= LGN_ERR_BAD_COBS;
-                else if (fr_long) begin
-                    fr_code <= LGN_ERR_FRAME_TOO_LONG;
-                    fr_detail <= 16'(MAX_BODY);
-                end else if (fr_pos < 18'(LGN_MIN_PAYLOAD)) begin
-                    fr_code <= LGN_ERR_BAD_LENGTH;
-                    fr_detail <= 16'(fr_pos);
-                end else if ({fr_b1, fr_b2} != fr_crc) begin
-                    fr_code <= LGN_ERR_BAD_CRC;
-                    fr_detail <= 16'(fr_pos);          // payload bytes received
-                end else if (18'(fr_len) != fr_pos - 18'd6) begin
-                    fr_code <= LGN_ERR_BAD_LENGTH;
-                    fr_detail <= fr_len;               // the length field that did not match
-                end else
-                    fr_code <= 8'd0;
-                fr_pos <= 18'd0;
-                fr_crc <= LGN_CRC_INIT;
-                fr_long <= 1'b0;
-                fr_runmap <= 1'b0;
-                fr_j <= 16'd0;
-                fr_lane <= {LG{1'b0}};
-                fr_cbase <= {FSW{1'b0}};
-            end else if (d_take) begin
-                if (fr_pos >= 18'(MAX_PAYLOAD)) fr_long <= 1'b1;
-                else begin
-                    fr_pos <= fr_pos + 18'd1;
-                    fr_b1 <= d_data;
-                    fr_b2 <= fr_b1;
-                    if (fr_pos >= 18'd2) fr_crc <= lgn_crc16_byte(fr_crc, fr_b2);
-                    case (fr_pos)
-                        18'd0: fr_seq <= d_data;
-                        18'd1: begin
-                            fr_type <= d_data;
-                            fr_runmap <= d_data == LGN_CMD_RUN && cfg_valid;
+            fx_pos = fr_pos; fx_seq = fr_seq; fx_type = fr_type; fx_b1 = fr_b1; fx_b2 = fr_b2;
+            fx_len = fr_len; fx_crc = fr_crc; fx_long = fr_long; fx_runmap = fr_runmap;
+            fx_j = fr_j; fx_lane = fr_lane; fx_cbase = fr_cbase; fx_code = fr_code;
+            fx_detail = fr_detail; fx_bank = fr_bank; fx_pbank = fr_pbank;
+            for (int i = 0; i < 5; i++) fx_h[i] = fr_h[i];
+            fx_pend = fr_pending && !fr_release;
+            for (int k = 0; k < W; k++) begin
+                if (d_valid[k] && !fr_pending && d_end[k]) begin
+                    fx_pend = 1'b1;
+                    fx_pbank = fx_bank;
+                    if (FRAME_BUFS > 1) fx_bank = !fx_bank;
+                    fx_detail = 16'd0;
+                    if (fx_pos < 18'd2) fx_type = 8'd0;
+                    if (fx_pos < 18'd1) fx_seq = 8'd0;
+                    if (d_err[k])
+                        fx_code = LGN_ERR_BAD_COBS;
+                    else if (fx_long) begin
+                        fx_code = LGN_ERR_FRAME_TOO_LONG;
+                        fx_detail = 16'(MAX_BODY);
+                    end else if (fx_pos < 18'(LGN_MIN_PAYLOAD)) begin
+                        fx_code = LGN_ERR_BAD_LENGTH;
+                        fx_detail = 16'(fx_pos);
+                    end else if ({fx_b1, fx_b2} != fx_crc) begin
+                        fx_code = LGN_ERR_BAD_CRC;
+                        fx_detail = 16'(fx_pos);             // payload bytes received
+                    end else if (18'(fx_len) != fx_pos - 18'd6) begin
+                        fx_code = LGN_ERR_BAD_LENGTH;
+                        fx_detail = fx_len;                  // the length field that did not match
+                    end else
+                        fx_code = 8'd0;
+                    fx_pos = 18'd0;
+                    fx_crc = LGN_CRC_INIT;
+                    fx_long = 1'b0;
+                    fx_runmap = 1'b0;
+                    fx_j = 16'd0;
+                    fx_lane = {LG{1'b0}};
+                    fx_cbase = {FSW{1'b0}};
+                end else if (d_valid[k] && !fr_pending) begin
+                    fx_byte = d_data[8*k +: 8];
+                    if (fx_pos >= 18'(MAX_PAYLOAD)) fx_long = 1'b1;
+                    else begin
+                        // the body goes into the frame store (RUN samples: lane-major)
+                        if (fx_pos >= 18'd4) begin
+                            fx_off = fx_pos - 18'd4;
+                            fx_sample = fx_runmap && fx_off >= 18'd5;
+                            if (fx_sample)
+                                fstore[(fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}}) + fx_cbase + fx_j[FSW-1:0]]
+                                      [8*fx_lane +: 8] <= fx_byte;
+                            else
+                                fstore[(fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}}) + FSW'(fx_off >> LG)]
+                                      [8*fx_off[LG-1:0] +: 8] <= fx_byte;
+                            if (fx_sample) begin
+                                if (fx_j == cfg_nbytes - 16'd1) begin
+                                    fx_j = 16'd0;
+                                    fx_lane = fx_lane + 1'b1;
+                                    if (fx_lane == {LG{1'b0}}) fx_cbase = fx_cbase + cfg_nbytes[FSW-1:0];
+                                end else fx_j = fx_j + 16'd1;
+                            end
                         end
-                        18'd2: fr_len[7:0] <= d_data;
-                        18'd3: fr_len[15:8] <= d_data;
-                        default: ;
-                    endcase
-                    case (fr_pos)
-                        18'd4: fr_h[0] <= d_data;
-                        18'd5: fr_h[1] <= d_data;
-                        18'd6: fr_h[2] <= d_data;
-                        18'd7: fr_h[3] <= d_data;
-                        18'd8: fr_h[4] <= d_data;
-                        default: ;
-                    endcase
-                    if (wr_body && wr_sample) begin
-                        if (fr_j == cfg_nbytes - 16'd1) begin
-                            fr_j <= 16'd0;
-                            fr_lane <= fr_lane + 1'b1;
-                            if (fr_lane == {LG{1'b1}}) fr_cbase <= fr_cbase + cfg_nbytes[FSW-1:0];
-                        end else fr_j <= fr_j + 16'd1;
+                        if (fx_pos >= 18'd2) fx_crc = lgn_crc16_byte(fx_crc, fx_b2);
+                        fx_b2 = fx_b1;
+                        fx_b1 = fx_byte;
+                        case (fx_pos)
+                            18'd0: fx_seq = fx_byte;
+                            18'd1: begin
+                                fx_type = fx_byte;
+                                fx_runmap = fx_byte == LGN_CMD_RUN && cfg_valid;
+                            end
+                            18'd2: fx_len[7:0] = fx_byte;
+                            18'd3: fx_len[15:8] = fx_byte;
+                            18'd4: fx_h[0] = fx_byte;
+                            18'd5: fx_h[1] = fx_byte;
+                            18'd6: fx_h[2] = fx_byte;
+                            18'd7: fx_h[3] = fx_byte;
+                            18'd8: fx_h[4] = fx_byte;
+                            default: ;
+                        endcase
+                        fx_pos = fx_pos + 18'd1;
                     end
                 end
             end
+            fr_pos <= fx_pos; fr_seq <= fx_seq; fr_type <= fx_type; fr_b1 <= fx_b1; fr_b2 <= fx_b2;
+            fr_len <= fx_len; fr_crc <= fx_crc; fr_long <= fx_long; fr_runmap <= fx_runmap;
+            fr_j <= fx_j; fr_lane <= fx_lane; fr_cbase <= fx_cbase; fr_code <= fx_code;
+            fr_detail <= fx_detail; fr_bank <= fx_bank; fr_pbank <= fx_pbank;
+            for (int i = 0; i < 5; i++) fr_h[i] <= fx_h[i];
+            fr_pending <= fx_pend;
         end
     end
+    /* verilator lint_on BLKSEQ */
 
     // Gate memories: slot q holds the gates whose index in their layer is q mod G ----------
     reg           gw_en;

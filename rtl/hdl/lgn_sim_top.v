@@ -13,13 +13,16 @@ module lgn_sim_top #(
     parameter integer MAX_LAYERS      = 8,
     parameter integer MAX_GATES       = 65536,
     parameter integer MAX_CLASSES     = 16,
-    parameter integer MAX_BODY        = 32768
+    parameter integer MAX_BODY        = 32768,
+    parameter integer IN_BYTES_PER_CLK = 2      // byte-stream mode: bytes taken per clock
 ) (
     input  wire       clk,
     input  wire       rst,
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [7:0] in_data,
     input  wire       in_valid,
+    input  wire [7:0] in_data2,        // second byte of a clock (see lgn_core)
+    input  wire       in_valid2,
     input  wire       out_ready,
     input  wire       rxd,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -37,8 +40,10 @@ module lgn_sim_top #(
         if (BAUD == 0) begin : direct
             lgn_core #(.LANES(LANES), .GATES_PER_CYCLE(GATES_PER_CYCLE), .MAX_INPUTS(MAX_INPUTS),
                        .MAX_WIDTH(MAX_WIDTH), .MAX_LAYERS(MAX_LAYERS), .MAX_GATES(MAX_GATES),
-                       .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY), .CLOCK_HZ(CLK_HZ)) u_core (
+                       .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY), .CLOCK_HZ(CLK_HZ),
+                       .IN_BYTES_PER_CLK(IN_BYTES_PER_CLK)) u_core (
                 .clk(clk), .rst(rst), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+                .in_data2(in_data2), .in_valid2(in_valid2),
                 .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready), .idle(idle),
                 .fault_we(fault_we), .fault_gate(fault_gate), .fault_stuck(fault_stuck),
                 .flip_mask(flip_mask));

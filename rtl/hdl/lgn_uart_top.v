@@ -41,6 +41,7 @@ module lgn_uart_top #(
                .MAX_WIDTH(MAX_WIDTH), .MAX_LAYERS(MAX_LAYERS), .MAX_GATES(MAX_GATES),
                .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY), .CLOCK_HZ(CLK_HZ)) u_core (
         .clk(clk), .rst(rst), .in_data(f_data), .in_valid(f_valid), .in_ready(f_ready),
+        .in_data2(8'h00), .in_valid2(1'b0),
         .out_data(c_data), .out_valid(c_valid), .out_ready(tx_ready), .idle(idle),
         .fault_we(fault_we), .fault_gate(fault_gate), .fault_stuck(fault_stuck), .flip_mask(flip_mask));
     lgn_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_tx (

@@ -31,7 +31,7 @@ class CoreTB:
         self.replies: list = []
         self.cycles = 0
         Clock(dut.clk, 10, unit="ns").start()
-        for name in ("in_valid", "in_data", "out_ready", "fault_we", "fault_gate", "fault_stuck",
+        for name in ("in_valid", "in_data", "in_valid2", "in_data2", "out_ready", "fault_we", "fault_gate", "fault_stuck",
                      "flip_mask"):
             getattr(dut, name).value = 0
 
