@@ -116,3 +116,27 @@ def test_stalled_board_times_out_after_bounded_retries(rng):
     dt = time.monotonic() - t0
     assert 0.4 < dt < 5.0, dt             # 3 resends after 4 silences of 0.15 s
     assert s.stats.timeouts == 4
+
+
+def test_faults_over_a_real_socket_recover_by_timeouts(rng):
+    """Over TCP nothing is synchronous: lost last frames are found by the silence timeout."""
+    import threading
+    from hil.commands.board import serve_tcp
+    from hil.transport import open_transport
+    box, ready = [], threading.Event()
+    board = P.ReferenceBoard(max_body=2048)
+    threading.Thread(target=serve_tcp, args=(board, "127.0.0.1", 0),
+                     kwargs={"once": True, "ready": lambda a: (box.append(a), ready.set())},
+                     daemon=True).start()
+    assert ready.wait(5)
+    net = random_netlist(rng, 64, [128, 60], 6)
+    bits = rng.integers(0, 2, (400, 64)).astype(np.uint8)
+    ft = FaultyTransport(open_transport(box[0]), seed=4, **RATES)
+    assert not ft.synchronous
+    s = Session(ft, timeout=0.2)
+    t0 = time.monotonic()
+    s.load(net)
+    out = s.run(bits)
+    assert (out.scores == SoftModel(net).scores(bits)).all()
+    assert s.stats.retries > 0 and time.monotonic() - t0 < 60
+    s.close()
