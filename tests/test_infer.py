@@ -143,3 +143,16 @@ def test_sim_url_faults_are_passed_to_the_virtual_board(vboard_ok, case, capsys)
         runs.append((r["mismatches"], np.load(d / "s_faulty.npy")))
     assert runs[0][0] > 0                      # stuck gates change results the host cannot see
     assert runs[0][0] == runs[1][0] and (runs[0][1] == runs[1][1]).all()   # same seed, same board
+
+
+def test_unreachable_board_is_a_one_line_error(case, capsys):
+    import socket
+    d, _, _ = case
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    for argv in (["board", "info", "--board", f"tcp://127.0.0.1:{port}"],
+                 ["infer", "--board", f"tcp://127.0.0.1:{port}", d / "net.json", "--bits", d / "x.npy"]):
+        code, _, err = lgn(capsys, *argv)
+        assert code == 2 and "cannot connect" in err and len(err.strip().splitlines()) == 1, err

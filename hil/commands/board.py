@@ -3,6 +3,7 @@
 `lgn board info` (capabilities of a connected board)."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -45,13 +46,26 @@ def _no_sub(p):
     raise UsageError("give a subcommand: lgn board serve | lgn board info")
 
 
+@contextlib.contextmanager
+def link_errors():
+    """A link or board failure ends a command with its one-line message and exit status 2
+    (it is about the board or the cable, not a bug of this program)."""
+    from hil.cli import UsageError
+    from hil.session import BoardError
+    from hil.transport import TransportError
+    try:
+        yield
+    except (TransportError, BoardError) as e:
+        raise UsageError(str(e)) from None
+
+
 # info ------------------------------------------------------------------------------------------
 
 def run_info(args) -> dict:
     from hil.session import connect
     if args.board.split("?")[0] == "sim":
         log("board info: starting the virtual board (its first use builds it with Verilator, ~1 min)")
-    with connect(args.board) as board:
+    with link_errors(), connect(args.board) as board:
         info = board.capacity
         out = {"board": args.board, "protocol": info.protocol_version}
         out.update({k: v for k, v in info.as_dict().items() if k != "protocol_version"})

@@ -36,6 +36,7 @@ def register(sub) -> None:
 
 
 def run(args) -> dict:
+    from hil.commands.board import link_errors
     from hil.session import connect
     net = Netlist.load(args.netlist)
     bits, labels = load_inputs(args, net)
@@ -44,7 +45,7 @@ def run(args) -> dict:
     if args.board.split("?")[0] == "sim":
         log("infer: starting the virtual board (its first use builds it with Verilator, ~1 min)")
     t_connect = time.perf_counter()
-    with connect(args.board, **kw) as board:
+    with link_errors(), connect(args.board, **kw) as board:
         info = board.capacity
         log(f"infer: board {args.board}: protocol {info.protocol_version}, {info.max_gates} gates, "
             f"{info.lanes} lanes, {info.gates_per_cycle} gates/cycle, max body {info.max_body} B")
