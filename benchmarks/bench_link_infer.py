@@ -9,7 +9,8 @@ samples/s (netlist load and start-up not counted), mismatches against the softwa
 protocol overhead (share of wire bytes that are not sample or result bytes), and the
 latency breakdown. "host only" times what the session does per sample without any
 board: packing, RUN framing (CRC, COBS), and decoding/checking pre-made replies, i.e. the
-ceiling the host side puts on throughput.
+ceiling the host side puts on throughput. On a shared machine wall-clock rates vary a lot;
+for `sim` the samples per CPU-second of this process are reported as well.
 
 Without --netlist: tests/data/digits.netlist.json if present, else a random netlist of the
 digits shape (512 inputs, 4 x 2,000 gates, 10 classes).
@@ -102,7 +103,9 @@ def main() -> None:
             if link in ("pty", "tcp"):
                 proc, board = served(link)
             try:
+                c0 = time.process_time()
                 r = infer(board, net_path, tmp / "x.npy")
+                cpu = time.process_time() - c0
             finally:
                 if proc is not None:
                     proc.wait(timeout=30)
@@ -111,6 +114,11 @@ def main() -> None:
                                   "protocol_overhead": r["link"]["protocol_overhead"],
                                   "bytes_sent": r["bytes_sent"], "bytes_received": r["bytes_received"],
                                   "retries": r["retries"], "latency": r["latency"]}
+            if link == "sim":
+                # In-process everything (host and simulated board) runs on this one thread, so
+                # samples per CPU-second is what an unloaded core would do; it includes the
+                # load and the software-model check, so it understates the run itself.
+                res["links"][link]["samples_per_cpu_s_incl_load_and_check"] = round(args.samples / cpu, 1)
             print(f"{link:4s}: {r['samples_per_s']:>10,.0f} samples/s  mismatches {r['mismatches']}  "
                   f"overhead {100 * r['link']['protocol_overhead']:.2f}%  "
                   f"host {r['latency']['host_time_s']:.3f} s  link {r['latency']['link_time_s']:.3f} s  "
