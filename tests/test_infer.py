@@ -16,7 +16,6 @@ from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 
 ROOT = Path(__file__).resolve().parents[1]
-DIGITS = ROOT / "tests" / "data" / "digits.netlist.json"
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +88,14 @@ def test_bad_board_url_is_a_one_line_error(case, capsys):
     assert code == 2 and "unknown option(s) colour" in err and "Traceback" not in err
 
 
-def test_digits_matches_lgn_eval(vboard_ok, capsys):
-    if not DIGITS.exists():
-        pytest.skip(f"trained netlist {DIGITS.relative_to(ROOT)} not present")
-    code, ev, err = lgn(capsys, "eval", DIGITS, "--dataset", "digits", "--json")
+@pytest.mark.parametrize("dataset", ["digits", "mnist5k"])
+def test_trained_netlist_matches_lgn_eval(vboard_ok, capsys, dataset):
+    path = ROOT / "tests" / "data" / f"{dataset}.netlist.json"
+    if not path.exists():
+        pytest.skip(f"trained netlist {path.relative_to(ROOT)} not present")
+    code, ev, err = lgn(capsys, "eval", path, "--dataset", dataset, "--json")
     assert code == 0, err
-    code, r, err = lgn(capsys, "infer", "--board", "sim", DIGITS, "--dataset", "digits", "--json")
+    code, r, err = lgn(capsys, "infer", "--board", "sim", path, "--dataset", dataset, "--json")
     assert code == 0, err
     assert r["mismatches"] == 0
     assert r["test_acc"] == ev["test_acc"]
