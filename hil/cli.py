@@ -24,8 +24,8 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
-USER_ERRORS = (UsageError, NetlistError, ValueError, FileNotFoundError, PermissionError,
-               IsADirectoryError, NotADirectoryError)
+# OSError: missing files, serial devices, refused connections, link timeouts.
+USER_ERRORS = (UsageError, NetlistError, ValueError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,4 +95,7 @@ def _jsonable(o):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m hil.cli` runs this file as __main__: use the importable module's main so
+    # that its UsageError is the class the command modules raise.
+    from hil.cli import main as _main
+    sys.exit(_main())
