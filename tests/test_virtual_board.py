@@ -138,12 +138,17 @@ def test_trained_netlists_exact(host, name):
 
 
 def test_default_capacity_edge(host):
-    """Every limit of the default build at once: 4,096 inputs, 8 layers of 8,192 gates
-    (65,536 = max_gates), 16 classes; and one gate more is refused."""
+    """Every limit of the default build at once: 4,096 inputs, 8 layers, width 8,192,
+    exactly max_gates (49,152) gates, 16 classes; one gate or one width more is refused."""
     i = host.info
+    assert i.max_layers == 8 and i.max_gates == 4 * i.max_width + 4 * i.max_width // 2, i
+    widths = [i.max_width] * 4 + [i.max_width // 2] * 4
     rng = np.random.default_rng(7)
-    net = random_netlist(rng, i.max_inputs, [i.max_width] * i.max_layers, i.max_classes)
+    net = random_netlist(rng, i.max_inputs, widths, i.max_classes)
     check_exact(host, net, rng.integers(0, 2, (130, i.max_inputs), dtype=np.uint8), 0xCAFE)
+    over = widths[:-1] + [widths[-1] + i.gates_per_cycle]
+    e = host.error(P.Cmd.CONFIG, P.Config(8, tuple(over), 1, 3).pack())
+    assert e == (P.Err.OVER_CAPACITY, P.Cmd.CONFIG, i.max_gates), e
     e = host.error(P.Cmd.CONFIG, P.Config(8, (i.max_width + 1,), 1, 3).pack())
     assert e == (P.Err.OVER_CAPACITY, P.Cmd.CONFIG, i.max_width), e
     host.ok(P.Cmd.RESET)

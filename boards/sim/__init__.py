@@ -43,7 +43,7 @@ TOP = "lgn_sim_top"
 #: The default build: holds the digits (512 inputs, 4 x 2,000) and mnist5k
 #: (2,352 inputs, 4 x 8,000) netlists.
 DEFAULTS = dict(LANES=64, GATES_PER_CYCLE=16, MAX_INPUTS=4096, MAX_WIDTH=8192, MAX_LAYERS=8,
-                MAX_GATES=65536, MAX_CLASSES=16, MAX_BODY=32768)
+                MAX_GATES=49152, MAX_CLASSES=16, MAX_BODY=32768)
 DEFAULT_CLOCK_HZ = 50_000_000
 LOCKUP_CLOCKS = 100_000_000   # idle-wait budget per write() beyond what the bytes need
 

@@ -34,7 +34,7 @@ module lgn_core #(
     parameter integer MAX_INPUTS      = 4096,
     parameter integer MAX_WIDTH       = 8192,
     parameter integer MAX_LAYERS      = 8,
-    parameter integer MAX_GATES       = 65536,   // multiple of GATES_PER_CYCLE
+    parameter integer MAX_GATES       = 49152,   // multiple of GATES_PER_CYCLE
     parameter integer MAX_CLASSES     = 16,
     parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent), < 65536
     parameter integer FRAME_BUFS      = 2,       // 2: the next frame arrives while one runs

@@ -11,7 +11,7 @@ module lgn_uart_top #(
     parameter integer MAX_INPUTS      = 4096,
     parameter integer MAX_WIDTH       = 8192,
     parameter integer MAX_LAYERS      = 8,
-    parameter integer MAX_GATES       = 65536,
+    parameter integer MAX_GATES       = 49152,
     parameter integer MAX_CLASSES     = 16,
     parameter integer MAX_BODY        = 32768
 ) (
