@@ -10,7 +10,10 @@
 //   -> engine (bit-sliced evaluation of the loaded netlist)
 //   -> reply streamer (header, body, CRC) -> COBS encoder.
 //
-// Frame store: FS_DEPTH words of LANES bytes. A body byte at offset o is stored at word
+// Frame store: FRAME_BUFS buffers (2: the next frame is received while the handler and
+// engine work on the previous one and its reply goes out; CONFIG and RESET hold the framer
+// until they are done, so a RUN behind them is stored with the new input size) of FS_DEPTH
+// words of LANES bytes. A body byte at offset o is stored at word
 // o/LANES, byte lane o%LANES, except the samples of a RUN frame: byte j of sample s goes to
 // byte lane s%LANES of word (s/LANES)*sample_bytes + j. So the LANES samples a chunk of the
 // engine evaluates together arrive already side by side and one word read per input byte
@@ -21,13 +24,18 @@
 // buffer (k+1)%2 and writes buffer k%2; the inputs are transposed into buffer 1). Gate
 // configs live in GATES_PER_CYCLE memories (slot = gate index % G), so a layer of width w
 // takes ceil(w/G) cycles through a 3-stage pipeline (gate read, operand read, evaluate and
-// write) plus 2 cycles to drain. Layer k's gates start at word base[k] = sum of ceil(w/G) over
+// write) plus 3 cycles to drain. Layer k's gates start at word base[k] = sum of ceil(w/G) over
 // the layers before it. In the last layer of a scores run, each gate output word is added
 // into its class's bit-sliced counter (SB planes of LANES bits; a ripple of XOR/AND). Per
-// chunk of up to LANES samples, cycles = ceil(inputs/8) + sum_k (ceil(w_k/G) + 3) + emit +
-// 2, where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw
+// chunk of up to LANES samples, cycles = (ceil(inputs/8) + 1) + sum_k (ceil(w_k/G) + 3)
+// + emit + 1, where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw
 // layer bits, a byte per clock).
-// The RUN reply's `cycles` is that total for the whole batch, counted here.
+// The RUN reply's `cycles` is that total for the whole batch, counted here (count 0: 1).
+//
+// IN_BYTES_PER_CLK = 2 (virtual board only) lets the decoder and framer take two bytes a
+// clock; the boards use 1. Sizing for an FPGA (a later issue): the defaults are tuned for
+// the simulator (16 gates/cycle needs 32 operand reads a clock); a UART board stays
+// link-bound with GATES_PER_CYCLE = 1, which maps the activation buffers onto dual-port BRAM.
 module lgn_core #(
     parameter integer LANES           = 64,      // samples evaluated together (power of 2)
     parameter integer GATES_PER_CYCLE = 16,      // power of 2
