@@ -21,6 +21,7 @@ from host.encoding import encode, fit_thermometer
 from host.model import Architecture, LogicNet, discretize, save_checkpoint
 from host.netlist import write_atomic
 from host.progress import Progress, log
+from host.prune import prune
 from host.softmodel import SoftModel, predict_from_scores
 
 # Defaults per dataset (README "Default networks" states them).
@@ -189,12 +190,18 @@ def train(cfg: TrainConfig, out_dir: str | os.PathLike, progress: bool = True) -
         torch_scores = model(xte) * cfg.tau
     if not np.array_equal(scores, torch.round(torch_scores).numpy().astype(np.int32)):
         raise RuntimeError("software model and discrete torch model disagree (a bug: please report)")
+    _, pruned = prune(net)
+    log(f"train: pruning would keep {pruned['gates_after']} of {net.gates} gates "
+        f"({pruned['logic_after']} two-input, {pruned['wires_after']} wires/inverters, "
+        f"{pruned['constants_after']} constants)")
     final = history[-1]
     summary = {
         "dataset": cfg.dataset,
         "test_acc_relaxed": final["test_acc_relaxed"],
         "test_acc_discrete": float((predict_from_scores(scores) == ds.y_test).mean()),
         "gates": net.gates,
+        "gates_after_prune": pruned["gates_after"],
+        "logic_gates_after_prune": pruned["logic_after"],
         "seconds": round(train_seconds, 2),
         "wall_seconds": round(time.perf_counter() - t_start, 2),
         "epochs": cfg.epochs,
