@@ -14,6 +14,8 @@ SOURCES = sorted(HDL.glob("*.v"))
 MODULES = sorted({m for p in SOURCES for m in re.findall(r"^module\s+(\w+)", p.read_text(), re.M)})
 VARIANTS = [("lgn_sim_top", []), ("lgn_sim_top", ["-GBAUD=3000000"]),
             ("lgn_sim_top", ["-GIN_BYTES_PER_CLK=1"]),
+            ("lgn_sim_top", ["-GIN_BYTES_PER_CLK=1", "-GOUT_BYTES_PER_CLK=1", "-GRESULT_BUFS=1"]),
+            ("lgn_core", ["-GIN_BYTES_PER_CLK=3", "-GOUT_BYTES_PER_CLK=3", "-GRESULT_BUFS=2"]),
             ("lgn_core", ["-GLANES=8", "-GGATES_PER_CYCLE=1", "-GFRAME_BUFS=1", "-GMAX_CLASSES=1"]),
             ("lgn_uart_top", ["-GCLK_HZ=100000000", "-GBAUD=115200"])]
 

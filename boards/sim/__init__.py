@@ -43,7 +43,9 @@ TOP = "lgn_sim_top"
 #: The default build: holds the digits (512 inputs, 4 x 2,000) and mnist5k
 #: (2,352 inputs, 4 x 8,000) netlists.
 DEFAULTS = dict(LANES=64, GATES_PER_CYCLE=16, MAX_INPUTS=4096, MAX_WIDTH=8192, MAX_LAYERS=8,
-                MAX_GATES=49152, MAX_CLASSES=16, MAX_BODY=32768)
+                MAX_GATES=49152, MAX_CLASSES=16, MAX_BODY=32768,
+                # byte-stream widths and result banks (boards: 1, 1, 1), for speed
+                IN_BYTES_PER_CLK=8, OUT_BYTES_PER_CLK=8, RESULT_BUFS=2)
 DEFAULT_CLOCK_HZ = 50_000_000
 LOCKUP_CLOCKS = 100_000_000   # idle-wait budget per write() beyond what the bytes need
 
@@ -112,7 +114,8 @@ def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLO
 def _build_into(work: Path, p: dict, baud: int, clock_hz: int, verbose: bool) -> None:
     env = vl.tool_env()
     flip_bits = p["GATES_PER_CYCLE"] * p["LANES"]
-    defines = f"-DVB_BAUD={baud} -DVB_CLK_HZ={clock_hz} -DVB_FLIP_BITS={flip_bits}"
+    defines = (f"-DVB_BAUD={baud} -DVB_CLK_HZ={clock_hz} -DVB_FLIP_BITS={flip_bits} "
+               f"-DVB_IN_BYTES={p['IN_BYTES_PER_CLK']} -DVB_OUT_BYTES={p['OUT_BYTES_PER_CLK']}")
     gparams = [f"-G{k}={v}" for k, v in p.items()] + [f"-GBAUD={baud}", f"-GCLK_HZ={clock_hz}"]
     obj = work / "obj"
     cmd = [vl.verilator_bin(), "--cc", "--build", "-j", "1", "-O3", "--x-assign", "fast",

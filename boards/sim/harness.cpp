@@ -32,6 +32,14 @@ static inline void fast_eval(Vlgn_sim_top *t) { t->eval(); }
 #ifndef VB_CLK_HZ
 #define VB_CLK_HZ 50000000
 #endif
+#ifndef VB_IN_BYTES
+#define VB_IN_BYTES 1       // lgn_sim_top IN_BYTES_PER_CLK
+#endif
+#ifndef VB_OUT_BYTES
+#define VB_OUT_BYTES 1      // lgn_sim_top OUT_BYTES_PER_CLK
+#endif
+static_assert(VB_IN_BYTES >= 1 && VB_IN_BYTES <= 9, "in_data2 must fit 64 bits");
+static_assert(VB_OUT_BYTES >= 1 && VB_OUT_BYTES <= 8, "out_data must fit 64 bits");
 #ifndef VB_FLIP_BITS
 #define VB_FLIP_BITS 1024   // GATES_PER_CYCLE * LANES
 #endif
@@ -199,21 +207,32 @@ uint64_t vb_step(void *h, uint64_t max_cycles) {
         if (b->flip_p > 0.0) set_flips(b);
         if (VB_BAUD == 0) {
             // handshakes for the coming edge (in_ready / out_valid do not depend on the inputs)
-            if (t->out_valid) b->outq.push_back(t->out_data);
-            // up to two bytes a clock; a 0x00 delimiter only ever goes last
+            if (t->out_valid) {   // the valid reply bytes are the low ones
+                uint64_t ov = t->out_valid, od = t->out_data;
+                for (int k = 0; k < VB_OUT_BYTES && ((ov >> k) & 1); ++k)
+                    b->outq.push_back(uint8_t(od >> (8 * k)));
+            }
+            // up to VB_IN_BYTES bytes a clock; a 0x00 delimiter only ever goes last
             size_t have = b->inq.size();
             t->in_valid = have > 0;
             t->in_valid2 = 0;
             if (have) {
                 uint8_t b0 = b->inq[0];
                 t->in_data = b0;
-                bool two = have > 1 && b0 != 0;
-                t->in_valid2 = two;
-                if (two) t->in_data2 = b->inq[1];
-                if (t->in_ready) {
-                    b->inq.pop_front();
-                    if (two) b->inq.pop_front();
+                size_t n = 1;
+                if (VB_IN_BYTES > 1 && b0 != 0) {
+                    uint64_t more = 0;
+                    size_t lim = have < size_t(VB_IN_BYTES) ? have : size_t(VB_IN_BYTES);
+                    while (n < lim) {
+                        uint8_t c = b->inq[n];
+                        more |= uint64_t(c) << (8 * (n - 1));
+                        ++n;
+                        if (c == 0) break;
+                    }
+                    t->in_data2 = more;
+                    t->in_valid2 = (1u << (n - 1)) - 1;
                 }
+                if (t->in_ready) b->inq.erase(b->inq.begin(), b->inq.begin() + n);
             }
             b->fast_tick();
             if (b->inq.empty() && t->idle && !t->out_valid) {

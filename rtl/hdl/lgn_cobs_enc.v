@@ -5,20 +5,31 @@
 // Non-zero bytes go into a 512-byte circular buffer; a block closes on a zero byte, after
 // 254 bytes or at the end of the frame, and its length goes into a small block queue. The
 // output side emits a closed block's code byte, then its bytes from the buffer, while the
-// input side fills the next block, so a frame streams at about one byte per clock. Output
+// input side fills the next block, so a frame streams at about W bytes per clock. Output
 // is canonical COBS (a frame ending on a full block gets no trailing 0x01).
-module lgn_cobs_enc (
-    input  wire       clk,
-    input  wire       rst,
-    input  wire [7:0] in_data,
-    input  wire       in_last,
-    input  wire       in_valid,
-    output wire       in_ready,
-    output reg  [7:0] out_data,
-    output reg        out_valid,
-    input  wire       out_ready,
-    output wire       idle         // nothing buffered, nothing being sent
+//
+// W bytes per clock each way (W = 1 on the boards; the virtual board uses more). Input:
+// byte k of in_data is offered when in_valid[k]; the offered bytes are the low ones, and
+// in_last marks the highest offered byte as the frame's last. in_ready means that all W
+// could be taken, and every offered byte is taken when it is high. Output: out_valid[k]
+// for byte k, the valid bytes are the low ones; out_ready takes all of them.
+module lgn_cobs_enc #(
+    parameter integer W = 1
+) (
+    input  wire           clk,
+    input  wire           rst,
+    input  wire [8*W-1:0] in_data,
+    input  wire           in_last,
+    input  wire [W-1:0]   in_valid,
+    output wire           in_ready,
+    output reg  [8*W-1:0] out_data,
+    output reg  [W-1:0]   out_valid,
+    input  wire           out_ready,
+    output wire           idle         // nothing buffered, nothing being sent
 );
+    // block queue depth: a clock pushes at most W+1 entries (a final zero byte: two)
+    localparam integer QD = (W + 1 <= 2) ? 4 : (1 << $clog2(2 * (W + 1)));
+    localparam integer QB = $clog2(QD);
     reg [7:0] buffer [0:511];
     reg [9:0] wptr, rptr;
     reg [7:0] cur_len;
@@ -26,84 +37,124 @@ module lgn_cobs_enc (
     reg [1:0] ostate;
 
     // Block queue: {final, full, len}.
-    reg [9:0] q [0:3];
-    reg [2:0] qw, qr;
-    wire [2:0] qcount = qw - qr;
+    reg [9:0] q [0:QD-1];
+    reg [QB:0] qw, qr;
+    wire [QB:0] qcount = qw - qr;
     wire [9:0] fill = wptr - rptr;
-    assign in_ready = (fill < 10'd511) && (qcount <= 3'd2);
-    assign idle = (qcount == 3'd0) && (fill == 10'd0) && (cur_len == 8'd0) && (ostate == O_CODE);
+    assign in_ready = (fill <= 10'(511 - W)) && (qcount <= (QB+1)'(QD - W - 1));
+    assign idle = (qcount == {(QB+1){1'b0}}) && (fill == 10'd0) && (cur_len == 8'd0) && (ostate == O_CODE);
 
     reg [7:0] orem;
     reg       ofinal;
-    wire [9:0] head = q[qr[1:0]];
 
+    // output side: the W slots of a clock in order, on local copies of the state
+    reg [1:0]  o_st;
+    reg [QB:0] o_qr;
+    reg [9:0]  o_rp;
+    reg [7:0]  o_rem;
+    reg        o_fin, o_stop;
+    reg [9:0]  o_head;
     always @* begin
-        out_valid = 1'b0;
-        out_data = 8'h00;
-        case (ostate)
-            O_CODE: begin
-                out_valid = qcount != 3'd0;
-                out_data = head[8] ? 8'hFF : head[7:0] + 8'd1;
+        out_valid = {W{1'b0}};
+        out_data = {(8*W){1'b0}};
+        o_st = ostate;
+        o_qr = qr;
+        o_rp = rptr;
+        o_rem = orem;
+        o_fin = ofinal;
+        o_stop = 1'b0;
+        o_head = 10'd0;
+        if (ostate != O_CODE || qr != qw) for (int k = 0; k < W; k++) begin
+            if (!o_stop) begin
+                case (o_st)
+                    O_CODE: begin
+                        if (o_qr == qw) o_stop = 1'b1;
+                        else begin
+                            o_head = q[o_qr[QB-1:0]];
+                            out_valid[k] = 1'b1;
+                            out_data[8*k +: 8] = o_head[8] ? 8'hFF : o_head[7:0] + 8'd1;
+                            o_qr = o_qr + 1'b1;
+                            o_rem = o_head[7:0];
+                            o_fin = o_head[9];
+                            if (o_head[7:0] != 8'd0) o_st = O_DATA;
+                            else if (o_head[9]) o_st = O_DELIM;
+                        end
+                    end
+                    O_DATA: begin
+                        out_valid[k] = 1'b1;
+                        out_data[8*k +: 8] = buffer[o_rp[8:0]];
+                        o_rp = o_rp + 10'd1;
+                        o_rem = o_rem - 8'd1;
+                        if (o_rem == 8'd0) o_st = o_fin ? O_DELIM : O_CODE;
+                    end
+                    default: begin   // the delimiter
+                        out_valid[k] = 1'b1;
+                        o_st = O_CODE;
+                    end
+                endcase
             end
-            O_DATA: begin
-                out_valid = 1'b1;
-                out_data = buffer[rptr[8:0]];
-            end
-            default: out_valid = 1'b1;   // the delimiter
-        endcase
+        end
     end
 
-    wire take = in_valid && in_ready;
-    wire [7:0] len1 = cur_len + 8'd1;
+    // input side: the W bytes of a clock in order, on local copies of the state
+    wire take = in_valid[0] && in_ready;
+    reg [9:0]  i_wp;
+    reg [7:0]  i_len, i_len1, i_b;
+    reg [QB:0] i_qw;
+    reg        i_last;
 
+    /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
         if (rst) begin
             wptr <= 10'd0;
             rptr <= 10'd0;
             cur_len <= 8'd0;
-            qw <= 3'd0;
-            qr <= 3'd0;
+            qw <= {(QB+1){1'b0}};
+            qr <= {(QB+1){1'b0}};
             ostate <= O_CODE;
             orem <= 8'd0;
             ofinal <= 1'b0;
         end else begin
-            // input side
             if (take) begin
-                if (in_data == 8'h00) begin
-                    q[qw[1:0]] <= {1'b0, 1'b0, cur_len};
-                    cur_len <= 8'd0;
-                    if (in_last) begin
-                        q[qw[1:0] + 2'd1] <= {1'b1, 1'b0, 8'd0};
-                        qw <= qw + 3'd2;
-                    end else qw <= qw + 3'd1;
-                end else begin
-                    buffer[wptr[8:0]] <= in_data;
-                    wptr <= wptr + 10'd1;
-                    if (len1 == 8'd254 || in_last) begin
-                        q[qw[1:0]] <= {in_last, len1 == 8'd254, len1};
-                        qw <= qw + 3'd1;
-                        cur_len <= 8'd0;
-                    end else cur_len <= len1;
+                i_wp = wptr;
+                i_len = cur_len;
+                i_qw = qw;
+                for (int k = 0; k < W; k++) begin
+                    if (in_valid[k]) begin
+                        i_b = in_data[8*k +: 8];
+                        i_last = in_last && (k == W - 1 || !in_valid[(k + 1) % W]);
+                        i_len1 = i_len + 8'd1;
+                        if (i_b == 8'h00) begin
+                            q[i_qw[QB-1:0]] <= {1'b0, 1'b0, i_len};
+                            i_qw = i_qw + 1'b1;
+                            i_len = 8'd0;
+                            if (i_last) begin
+                                q[i_qw[QB-1:0]] <= {1'b1, 1'b0, 8'd0};
+                                i_qw = i_qw + 1'b1;
+                            end
+                        end else begin
+                            buffer[i_wp[8:0]] <= i_b;
+                            i_wp = i_wp + 10'd1;
+                            if (i_len1 == 8'd254 || i_last) begin
+                                q[i_qw[QB-1:0]] <= {i_last, i_len1 == 8'd254, i_len1};
+                                i_qw = i_qw + 1'b1;
+                                i_len = 8'd0;
+                            end else i_len = i_len1;
+                        end
+                    end
                 end
+                wptr <= i_wp;
+                cur_len <= i_len;
+                qw <= i_qw;
             end
-            // output side
-            if (out_valid && out_ready) begin
-                case (ostate)
-                    O_CODE: begin
-                        qr <= qr + 3'd1;
-                        orem <= head[7:0];
-                        ofinal <= head[9];
-                        if (head[7:0] != 8'd0) ostate <= O_DATA;
-                        else if (head[9]) ostate <= O_DELIM;
-                    end
-                    O_DATA: begin
-                        rptr <= rptr + 10'd1;
-                        orem <= orem - 8'd1;
-                        if (orem == 8'd1) ostate <= ofinal ? O_DELIM : O_CODE;
-                    end
-                    default: ostate <= O_CODE;
-                endcase
+            if (out_valid[0] && out_ready) begin
+                qr <= o_qr;
+                rptr <= o_rp;
+                orem <= o_rem;
+                ofinal <= o_fin;
+                ostate <= o_st;
             end
         end
     end
+    /* verilator lint_on BLKSEQ */
 endmodule

@@ -32,8 +32,9 @@
 // layer bits, a byte per clock).
 // The RUN reply's `cycles` is that total for the whole batch, counted here (count 0: 1).
 //
-// IN_BYTES_PER_CLK = 2 (virtual board only) lets the decoder and framer take two bytes a
-// clock; the boards use 1. Sizing for an FPGA (a later issue): the defaults are tuned for
+// IN_BYTES_PER_CLK = N (virtual board only) lets the decoder and framer take N bytes a
+// clock, and OUT_BYTES_PER_CLK = M lets the reply streamer and the COBS encoder send M bytes
+// a clock; the boards use 1 and 1. Sizing for an FPGA (a later issue): the defaults are tuned for
 // the simulator (16 gates/cycle needs 32 operand reads a clock); a UART board stays
 // link-bound with GATES_PER_CYCLE = 1, which maps the activation buffers onto dual-port BRAM.
 module lgn_core #(
@@ -46,22 +47,27 @@ module lgn_core #(
     parameter integer MAX_CLASSES     = 16,
     parameter integer MAX_BODY        = 32768,   // largest body accepted (and sent), < 65536
     parameter integer FRAME_BUFS      = 2,       // 2: the next frame arrives while one runs
-    parameter integer IN_BYTES_PER_CLK = 1,      // 2: the virtual board feeds 2 bytes a clock
+    parameter integer RESULT_BUFS     = 1,       // 2: the next RUN starts while a reply goes out
+    parameter integer IN_BYTES_PER_CLK = 1,      // >1: the virtual board feeds N bytes a clock
+    parameter integer OUT_BYTES_PER_CLK = 1,     // >1: the virtual board takes M bytes a clock
     parameter integer CLOCK_HZ        = 50_000_000
 ) (
     input  wire       clk,
     input  wire       rst,
     input  wire [7:0] in_data,
     input  wire       in_valid,
-    // A second byte in the same clock (IN_BYTES_PER_CLK = 2 only): valid with in_valid; the
-    // first byte of such a pair must not be the 0x00 delimiter. Unused when 1.
+    // More bytes in the same clock (IN_BYTES_PER_CLK = N > 1 only): byte k+1 of a clock is
+    // in_data2[8k +: 8], valid when in_valid and in_valid2[k]; the valid bytes are the low
+    // ones, and only the last valid byte of a clock may be the 0x00 delimiter. Unused when 1.
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [7:0] in_data2,
-    input  wire       in_valid2,
+    input  wire [8*((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0] in_data2,
+    input  wire [((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0]   in_valid2,
     /* verilator lint_on UNUSEDSIGNAL */
     output wire       in_ready,
-    output wire [7:0] out_data,
-    output wire       out_valid,
+    // Reply bytes: OUT_BYTES_PER_CLK = M a clock, byte k in out_data[8k +: 8] when
+    // out_valid[k] (the valid bytes are the low ones); out_ready takes them all.
+    output wire [8*OUT_BYTES_PER_CLK-1:0] out_data,
+    output wire [OUT_BYTES_PER_CLK-1:0]   out_valid,
     input  wire       out_ready,
     output wire       idle,          // no frame in progress inside the core, nothing to send
     // Fault injection (virtual board only; tie to 0 on hardware). A gate slot whose
@@ -122,8 +128,8 @@ module lgn_core #(
             assign in_bytes = in_data;
             assign in_valids = in_valid;
         end else begin : in2
-            assign in_bytes = {in_data2, in_data};
-            assign in_valids = {in_valid && in_valid2, in_valid};
+            assign in_bytes = {in_data2[8*(W-1)-1:0], in_data};
+            assign in_valids = {in_valid2[W-2:0] & {(W-1){in_valid}}, in_valid};
         end
     endgenerate
     lgn_cobs_dec #(.W(W)) u_dec (
@@ -181,15 +187,15 @@ module lgn_core #(
             fr_b2 <= 8'd0;
             fr_bank <= 1'b0;
             fr_pbank <= 1'b0;
-        end else begin
+        end else if (!fr_pending && |d_valid) begin   // (nothing to do otherwise)
             fx_pos = fr_pos; fx_seq = fr_seq; fx_type = fr_type; fx_b1 = fr_b1; fx_b2 = fr_b2;
             fx_len = fr_len; fx_crc = fr_crc; fx_long = fr_long; fx_runmap = fr_runmap;
             fx_j = fr_j; fx_lane = fr_lane; fx_cbase = fr_cbase; fx_code = fr_code;
             fx_detail = fr_detail; fx_bank = fr_bank; fx_pbank = fr_pbank;
             for (int i = 0; i < 5; i++) fx_h[i] = fr_h[i];
-            fx_pend = fr_pending && !fr_release;
+            fx_pend = 1'b0;
             for (int k = 0; k < W; k++) begin
-                if (d_valid[k] && !fr_pending && d_end[k]) begin
+                if (d_valid[k] && d_end[k]) begin
                     fx_pend = 1'b1;
                     fx_pbank = fx_bank;
                     if (FRAME_BUFS > 1) fx_bank = !fx_bank;
@@ -219,7 +225,7 @@ module lgn_core #(
                     fx_j = 16'd0;
                     fx_lane = {LG{1'b0}};
                     fx_cbase = {FSW{1'b0}};
-                end else if (d_valid[k] && !fr_pending) begin
+                end else if (d_valid[k]) begin
                     fx_byte = d_data[8*k +: 8];
                     if (fx_pos >= 18'(MAX_PAYLOAD)) fx_long = 1'b1;
                     else begin
@@ -269,7 +275,7 @@ module lgn_core #(
             fr_detail <= fx_detail; fr_bank <= fx_bank; fr_pbank <= fx_pbank;
             for (int i = 0; i < 5; i++) fr_h[i] <= fx_h[i];
             fr_pending <= fx_pend;
-        end
+        end else if (fr_release) fr_pending <= 1'b0;
     end
     /* verilator lint_on BLKSEQ */
 
@@ -412,7 +418,12 @@ module lgn_core #(
     // A scores run writes one sample's whole record (classes x u16, then the prediction)
     // per clock; a raw-bits run one byte per clock.
     localparam integer RECW = 2 * MAX_CLASSES + 1;
-    reg  [7:0]  rmem [0:MAX_BODY-1];
+    // RESULT_BUFS = 2: two banks; the engine writes bank rm_sel while the reply streamer
+    // sends the other one (rm_sel flips when a reply starts).
+    localparam integer RAW = $clog2(RESULT_BUFS * MAX_BODY);
+    reg  [7:0]  rmem [0:RESULT_BUFS*MAX_BODY-1];
+    reg         rm_sel;
+    wire [RAW-1:0] rm_wbase = (RESULT_BUFS > 1 && rm_sel) ? RAW'(MAX_BODY) : {RAW{1'b0}};
     reg         rm_we;
     reg  [8*RECW-1:0] rm_wd;
     reg  [7:0]  rm_wn;
@@ -420,7 +431,7 @@ module lgn_core #(
     always @(posedge clk)
         if (rm_we)
             for (int k = 0; k < RECW; k++)
-                if (8'(k) < rm_wn) rmem[rm_wa + $clog2(MAX_BODY)'(k)] <= rm_wd[8*k +: 8];
+                if (8'(k) < rm_wn) rmem[rm_wbase + RAW'(rm_wa + $clog2(MAX_BODY)'(k))] <= rm_wd[8*k +: 8];
 
     // emission state
     reg  [15:0] em_s, em_j, em_nb;
@@ -598,11 +609,13 @@ module lgn_core #(
     reg [31:0] cf_acc;
     reg [15:0] cf_rem, cf_q;
 
-    wire h_take = h_state == H_IDLE && fr_pending && !tx_busy;
+    // one result bank: the next command waits until the reply has gone into the encoder
+    wire h_take = h_state == H_IDLE && fr_pending && (RESULT_BUFS > 1 || !tx_busy);
+    wire tx_start = h_state == H_REPLY && !tx_busy;   // the reply streamer takes this reply
     wire [31:0] tag_out = cfg_valid ? cfg_tag : 32'd0;   // unconfigured boards report tag 0
     wire h_keep = FRAME_BUFS == 1 || (fr_code == 8'd0 &&
                   (fr_type == LGN_CMD_CONFIG || fr_type == LGN_CMD_RESET));
-    assign fr_release = (h_take && !h_keep) || (h_state == H_REPLY && h_hold);
+    assign fr_release = (h_take && !h_keep) || (tx_start && h_hold);
 
 `define LGN_ERR(code, det) begin h_ecode <= code; h_edet <= det; h_state <= H_ERROR; end
 `define LGN_REPLY(blen, hlen) begin rp_type <= h_type | LGN_REPLY_FLAG; rp_len <= blen; rp_hlen <= hlen; h_state <= H_REPLY; end
@@ -885,7 +898,7 @@ module lgn_core #(
                     hreg <= {224'd0, e_cycles, tag_out};
                     `LGN_REPLY(16'(e_ro) + 16'd8, 8'd8)
                 end
-                H_REPLY: h_state <= H_IDLE;
+                H_REPLY: if (!tx_busy) h_state <= H_IDLE;
                 default: h_state <= H_IDLE;
             endcase
         end
@@ -894,30 +907,64 @@ module lgn_core #(
 `undef LGN_REPLY
 `undef LGN_STREAM
 
-    // Reply streamer --------------------------------------------------------------------
+    // Reply streamer: OUT_BYTES_PER_CLK = WO reply bytes a clock into the COBS encoder
+    // (header, body head from hreg, body from rmem, CRC; the slots of a clock in order).
+    localparam integer WO = OUT_BYTES_PER_CLK;
+    localparam integer WB = (WO > 1) ? $clog2(WO) : 1;
+    localparam integer RA = $clog2(MAX_BODY);
     reg         tx_busy;
     reg  [16:0] tx_i, tx_n;
     reg  [15:0] tx_crc;
-    reg  [7:0]  tx_byte;
-    wire [16:0] tx_body_end = 17'd4 + 17'(rp_len);
+    reg  [7:0]  tx_seq, tx_type, tx_hlen;  // this reply's header, taken at tx_start
+    reg  [15:0] tx_len;
+    reg  [8*36-1:0] tx_hreg;
+    reg         tx_rbank;                 // result bank it reads
+    wire [16:0] tx_body_start = 17'd4 + 17'(tx_hlen);
+    wire [16:0] tx_body_end = 17'd4 + 17'(tx_len);
     wire        tx_take;
-    reg  [16:0] rm_ptr;
-    reg  [7:0]  rm_data;
-    wire        rm_adv = tx_take && tx_i >= 17'd4 + 17'(rp_hlen) && tx_i < tx_body_end;
-    wire [16:0] rm_ptr_nx = (h_state == H_REPLY) ? 17'd0 : rm_ptr + (rm_adv ? 17'd1 : 17'd0);
+    reg  [16:0] rm_ptr;                   // body bytes taken from rmem so far
+    reg  [8*WO-1:0] rm_win;               // rmem[rm_ptr +: WO], registered
+    reg  [8*WO-1:0] tx_bytes;
+    reg  [WO-1:0]   tx_valid;
+    reg  [15:0] tx_c;
+    reg  [16:0] tx_ix, tx_nb, tx_cnt;
+    reg  [WB-1:0] tx_w;                   // window slot of a body byte
+    reg  [7:0]  tx_b;
+    always @* begin
+        tx_c = tx_crc;
+        tx_nb = 17'd0;
+        tx_cnt = 17'd0;
+        tx_bytes = {(8*WO){1'b0}};
+        tx_valid = {WO{1'b0}};
+        tx_ix = tx_i;
+        tx_w = {WB{1'b0}};
+        tx_b = 8'd0;
+        if (tx_busy) for (int k = 0; k < WO; k++) begin
+            tx_ix = tx_i + 17'(k);
+            tx_w = WB'(tx_ix - tx_body_start - rm_ptr);
+            if (tx_ix == 17'd0) tx_b = tx_seq;
+            else if (tx_ix == 17'd1) tx_b = tx_type;
+            else if (tx_ix == 17'd2) tx_b = tx_len[7:0];
+            else if (tx_ix == 17'd3) tx_b = tx_len[15:8];
+            else if (tx_ix < tx_body_start) tx_b = tx_hreg[8 * 6'(tx_ix - 17'd4) +: 8];
+            else if (tx_ix < tx_body_end) tx_b = rm_win[8 * tx_w +: 8];
+            else if (tx_ix == tx_body_end) tx_b = tx_c[7:0];
+            else tx_b = tx_c[15:8];
+            if (tx_ix < tx_n) begin
+                tx_valid[k] = 1'b1;
+                tx_bytes[8*k +: 8] = tx_b;
+                tx_cnt = tx_cnt + 17'd1;
+                if (tx_ix < tx_body_end) tx_c = lgn_crc16_byte(tx_c, tx_b);
+                if (tx_ix >= tx_body_start && tx_ix < tx_body_end) tx_nb = tx_nb + 17'd1;
+            end
+        end
+    end
+    wire [16:0] rm_ptr_nx = tx_start ? 17'd0 : rm_ptr + (tx_take ? tx_nb : 17'd0);
+    wire        rm_rbank = tx_start ? rm_sel : tx_rbank;
+    wire [RAW-1:0] rm_rbase = (RESULT_BUFS > 1 && rm_rbank) ? RAW'(MAX_BODY) : {RAW{1'b0}};
     always @(posedge clk) begin
         rm_ptr <= rm_ptr_nx;
-        rm_data <= rmem[rm_ptr_nx[$clog2(MAX_BODY)-1:0]];
-    end
-    always @* begin
-        if (tx_i == 17'd0) tx_byte = h_seq;
-        else if (tx_i == 17'd1) tx_byte = rp_type;
-        else if (tx_i == 17'd2) tx_byte = rp_len[7:0];
-        else if (tx_i == 17'd3) tx_byte = rp_len[15:8];
-        else if (tx_i < 17'd4 + 17'(rp_hlen)) tx_byte = hreg[8 * 6'(tx_i - 17'd4) +: 8];
-        else if (tx_i < tx_body_end) tx_byte = rm_data;
-        else if (tx_i == tx_body_end) tx_byte = tx_crc[7:0];
-        else tx_byte = tx_crc[15:8];
+        for (int k = 0; k < WO; k++) rm_win[8*k +: 8] <= rmem[rm_rbase + RAW'(RA'(rm_ptr_nx + 17'(k)))];
     end
     wire enc_ready, enc_idle;
     assign tx_take = tx_busy && enc_ready;
@@ -927,22 +974,31 @@ module lgn_core #(
             tx_i <= 17'd0;
             tx_n <= 17'd0;
             tx_crc <= LGN_CRC_INIT;
-        end else if (h_state == H_REPLY) begin
+            tx_rbank <= 1'b0;
+            rm_sel <= 1'b0;
+        end else if (tx_start) begin
             tx_busy <= 1'b1;
+            tx_seq <= h_seq;
+            tx_type <= rp_type;
+            tx_len <= rp_len;
+            tx_hlen <= rp_hlen;
+            tx_hreg <= hreg;
+            tx_rbank <= rm_sel;
+            if (RESULT_BUFS > 1) rm_sel <= !rm_sel;
             tx_i <= 17'd0;
             tx_n <= 17'd6 + 17'(rp_len);
             tx_crc <= LGN_CRC_INIT;
         end else if (tx_take) begin
-            if (tx_i < tx_body_end) tx_crc <= lgn_crc16_byte(tx_crc, tx_byte);
-            tx_i <= tx_i + 17'd1;
-            if (tx_i == tx_n - 17'd1) tx_busy <= 1'b0;
+            tx_crc <= tx_c;
+            tx_i <= tx_i + tx_cnt;
+            if (tx_i + tx_cnt == tx_n) tx_busy <= 1'b0;
         end
     end
 
-    lgn_cobs_enc u_enc (
-        .clk(clk), .rst(rst), .in_data(tx_byte), .in_last(tx_i == tx_n - 17'd1),
-        .in_valid(tx_busy), .in_ready(enc_ready), .out_data(out_data), .out_valid(out_valid),
-        .out_ready(out_ready), .idle(enc_idle));
+    lgn_cobs_enc #(.W(WO)) u_enc (
+        .clk(clk), .rst(rst), .in_data(tx_bytes), .in_last(tx_i + tx_cnt == tx_n),
+        .in_valid(tx_busy ? tx_valid : {WO{1'b0}}), .in_ready(enc_ready), .out_data(out_data),
+        .out_valid(out_valid), .out_ready(out_ready), .idle(enc_idle));
 
     assign idle = !fr_pending && h_state == H_IDLE && !tx_busy && enc_idle && !e_busy;
 endmodule

@@ -14,21 +14,23 @@ module lgn_sim_top #(
     parameter integer MAX_GATES       = 49152,
     parameter integer MAX_CLASSES     = 16,
     parameter integer MAX_BODY        = 32768,
-    parameter integer IN_BYTES_PER_CLK = 2      // byte-stream mode: bytes taken per clock
+    parameter integer IN_BYTES_PER_CLK = 8,     // byte-stream mode: bytes taken per clock
+    parameter integer OUT_BYTES_PER_CLK = 8,    // byte-stream mode: reply bytes per clock
+    parameter integer RESULT_BUFS     = 2       // a RUN overlaps the previous reply
 ) (
     input  wire       clk,
     input  wire       rst,
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [7:0] in_data,
     input  wire       in_valid,
-    input  wire [7:0] in_data2,        // second byte of a clock (see lgn_core)
-    input  wire       in_valid2,
+    input  wire [8*((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0] in_data2,  // more bytes
+    input  wire [((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0]   in_valid2, // (lgn_core)
     input  wire       out_ready,
     input  wire       rxd,
     /* verilator lint_on UNUSEDSIGNAL */
     output wire       in_ready,
-    output wire [7:0] out_data,
-    output wire       out_valid,
+    output wire [8*OUT_BYTES_PER_CLK-1:0] out_data,
+    output wire [OUT_BYTES_PER_CLK-1:0]   out_valid,
     output wire       txd,
     output wire       idle,
     input  wire                       fault_we,
@@ -41,7 +43,9 @@ module lgn_sim_top #(
             lgn_core #(.LANES(LANES), .GATES_PER_CYCLE(GATES_PER_CYCLE), .MAX_INPUTS(MAX_INPUTS),
                        .MAX_WIDTH(MAX_WIDTH), .MAX_LAYERS(MAX_LAYERS), .MAX_GATES(MAX_GATES),
                        .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY), .CLOCK_HZ(CLK_HZ),
-                       .IN_BYTES_PER_CLK(IN_BYTES_PER_CLK)) u_core (
+                       .IN_BYTES_PER_CLK(IN_BYTES_PER_CLK),
+                       .OUT_BYTES_PER_CLK(OUT_BYTES_PER_CLK),
+                       .RESULT_BUFS(RESULT_BUFS)) u_core (
                 .clk(clk), .rst(rst), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
                 .in_data2(in_data2), .in_valid2(in_valid2),
                 .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready), .idle(idle),
@@ -60,8 +64,8 @@ module lgn_sim_top #(
                 .fault_we(fault_we), .fault_gate(fault_gate), .fault_stuck(fault_stuck),
                 .flip_mask(flip_mask));
             assign in_ready = 1'b0;
-            assign out_data = 8'h00;
-            assign out_valid = 1'b0;
+            assign out_data = {(8*OUT_BYTES_PER_CLK){1'b0}};
+            assign out_valid = {OUT_BYTES_PER_CLK{1'b0}};
         end
     endgenerate
 endmodule
