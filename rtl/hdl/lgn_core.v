@@ -326,8 +326,8 @@ module lgn_core #(
     reg  [15:0]       s1_word, s2_word;
     reg               s1_par, s2_par;     // destination buffer
     reg               s1_sc, s2_sc;       // accumulate scores
-    reg  [CW:0]       cls_c [0:G-1];
-    reg  [15:0]       cls_r [0:G-1];
+    reg  [G*(CW+1)-1:0] cls_c;            // slot q: bits q*(CW+1) +: CW+1 (packed: cheap to
+    reg  [G*16-1:0]   cls_r;              // update all at once in simulation)
     reg  [CW:0]       s1_cls [0:G-1];
     reg  [CW:0]       s2_cls [0:G-1];
     reg  [L-1:0]      s2_a [0:G-1];
@@ -361,7 +361,7 @@ module lgn_core #(
             s1_word <= e_word;
             s1_par <= e_par;
             s1_sc <= e_sc;
-            if (e_sc) for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q];
+            if (e_sc) for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q*(CW+1) +: CW+1];
         end
         s2_v <= s1_v;
         if (s1_v) begin
@@ -567,12 +567,14 @@ module lgn_core #(
         if (cls_load || cls_step)
             for (int q = 0; q < G; q++) begin
                 if (cls_load) begin
-                    cls_c[q] <= cls_init_c[q];
-                    cls_r[q] <= cls_init_r[q];
+                    cls_c[q*(CW+1) +: CW+1] <= cls_init_c[q];
+                    cls_r[q*16 +: 16] <= cls_init_r[q];
                 end else begin
-                    cls_r[q] <= (cls_r[q] + cls_step_r >= cfg_gs) ? cls_r[q] + cls_step_r - cfg_gs
-                                                                   : cls_r[q] + cls_step_r;
-                    cls_c[q] <= cls_c[q] + cls_step_c + {{CW{1'b0}}, cls_r[q] + cls_step_r >= cfg_gs};
+                    cls_r[q*16 +: 16] <= (cls_r[q*16 +: 16] + cls_step_r >= cfg_gs)
+                                         ? cls_r[q*16 +: 16] + cls_step_r - cfg_gs
+                                         : cls_r[q*16 +: 16] + cls_step_r;
+                    cls_c[q*(CW+1) +: CW+1] <= cls_c[q*(CW+1) +: CW+1] + cls_step_c
+                                               + {{CW{1'b0}}, cls_r[q*16 +: 16] + cls_step_r >= cfg_gs};
                 end
             end
 
