@@ -10,7 +10,7 @@
 // The implied zero of the last block is never emitted, so both the canonical form and
 // the form with a trailing 0x01 after a full block decode to the same payload.
 //
-// W bytes per clock (W = 1 on the boards; the virtual board uses 2): byte k of in_data is
+// W bytes per clock (W = 1 on the boards; the virtual board uses 8): byte k of in_data is
 // valid when in_valid[k], and the valid bytes are the low ones. Only the LAST valid byte
 // of a clock may be the 0x00 delimiter, so at most one frame ends per clock and it ends
 // after every other byte of that clock. Output slot k belongs to input byte k.

@@ -3,6 +3,9 @@
 // (BAUD = 0) or behind the real UART path (BAUD > 0; the harness then drives rxd and
 // samples txd every clock, so link timing is simulated). Unused ports are left dangling on
 // purpose: the harness uses one set or the other.
+// The byte stream moves IN_BYTES_PER_CLK bytes in and OUT_BYTES_PER_CLK bytes out a clock and
+// the core has RESULT_BUFS result banks: the same RTL as on the boards (which use 1, 1, 1),
+// widened so that the simulation needs fewer clocks per sample. RUN cycle counts do not change.
 module lgn_sim_top #(
     parameter integer BAUD            = 0,
     parameter integer CLK_HZ          = 50_000_000,
