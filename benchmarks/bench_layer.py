@@ -3,8 +3,9 @@
 form, side by side in one run (ratios, not absolute times, are what this proves on a shared
 machine).
 
-baseline16: the 16 gate formulas written out one by one and summed with softmax weights
-            (difflogic's `implementation='python'` approach).
+baseline16: the 16 gate formulas written out one by one and summed with softmax weights,
+            as difflogic's `implementation='python'` does (`bin_op_s`); a test checks it
+            computes the same as LogicLayer.
 python4   : LogicLayer(implementation="python"): the 4-coefficient form in plain torch.
 fused     : LogicLayer default: the 4-coefficient form in one fused C kernel each way.
 
@@ -26,12 +27,31 @@ from host.layers import LogicLayer  # noqa: E402
 
 
 def baseline16(a, b, w):
-    """Deliberately naive reference: each of the 16 gates evaluated and weighted separately."""
-    ab = a * b
-    gates = [torch.zeros_like(a), ab, a - ab, a, b - ab, b, a + b - 2 * ab, a + b - ab,
-             1 - (a + b - ab), 1 - (a + b - 2 * ab), 1 - b, 1 - b + ab, 1 - a, 1 - a + ab, 1 - ab,
-             torch.ones_like(a)]
-    return sum(w[:, i] * g for i, g in enumerate(gates))
+    """Deliberately naive reference, as difflogic's `implementation='python'` writes it
+    (`bin_op_s`): each of the 16 gates spelled out as its own formula, evaluated and
+    accumulated with its softmax weight one after the other."""
+    formulas = [
+        lambda a, b: torch.zeros_like(a),
+        lambda a, b: a * b,
+        lambda a, b: a - a * b,
+        lambda a, b: a,
+        lambda a, b: b - a * b,
+        lambda a, b: b,
+        lambda a, b: a + b - 2 * a * b,
+        lambda a, b: a + b - a * b,
+        lambda a, b: 1 - (a + b - a * b),
+        lambda a, b: 1 - (a + b - 2 * a * b),
+        lambda a, b: 1 - b,
+        lambda a, b: 1 - b + a * b,
+        lambda a, b: 1 - a,
+        lambda a, b: 1 - a + a * b,
+        lambda a, b: 1 - a * b,
+        lambda a, b: torch.ones_like(a),
+    ]
+    r = torch.zeros_like(a)
+    for i, f in enumerate(formulas):
+        r = r + w[:, i] * f(a, b)
+    return r
 
 
 def make_step(kind, layer, x):

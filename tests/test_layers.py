@@ -97,3 +97,18 @@ def test_groupsum_and_repr():
     assert torch.equal(gs(x), torch.tensor([[0.5, 2.5, 4.5], [6.5, 8.5, 10.5]]))
     assert "in_dim=4, out_dim=6" in repr(LogicLayer(4, 6))
     assert "classes=3, tau=2.0" in repr(gs)
+
+
+def test_benchmark_baseline_computes_the_same():
+    """benchmarks/bench_layer.py's 16-formula baseline is a fair contender: same outputs."""
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        "bench_layer", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_layer.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    torch.manual_seed(0)
+    layer = LogicLayer(40, 30)
+    x = torch.rand(9, 40)
+    w = torch.softmax(layer.weights, -1)
+    assert torch.allclose(bench.baseline16(x[:, layer.idx_a], x[:, layer.idx_b], w), layer(x), atol=1e-5)
