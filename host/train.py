@@ -229,6 +229,8 @@ def _plot(out_dir: str, history: list[dict]) -> None:
     ax2.plot(ep, [100 * h["test_acc_relaxed"] for h in history], label="relaxed")
     ax2.plot(ep, [100 * h["test_acc_discrete"] for h in history], label="discrete")
     ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="accuracy")
+    late = [100 * h[k] for h in history[len(history) // 10:] for k in ("test_acc_relaxed", "test_acc_discrete")]
+    ax2.set_ylim(max(0.0, min(late) - 2), min(100.0, max(late) + 1))  # zoom on where it ends
     ax2.legend()
     fig.tight_layout()
     tmp = os.path.join(out_dir, ".curves.tmp.png")
