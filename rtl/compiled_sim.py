@@ -9,7 +9,6 @@ all at once with rtl/cocotb_tb.py and returns each design's scores and predicted
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import sys
@@ -23,6 +22,7 @@ from host.netlist import Netlist
 from host.softmodel import SoftModel, predict_from_scores
 from rtl.gen_verilog import RtlDesign
 from rtl.verilator import ToolchainError, tool_env
+from rtl.verilator import environ as vl_environ
 
 TOP = "lgn_tb_top"
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ def build(designs: list[RtlDesign], build_dir: str | os.PathLike, waves: str | N
     rt_key = _runtime_key(env, waves)
     _restore_runtime(build_dir, rt_key)
     try:
-        with _environ(env), _maybe_quiet(quiet):
+        with vl_environ(env), _maybe_quiet(quiet):
             runner.build(sources=[str(f) for f in files], hdl_toplevel=TOP, build_dir=str(build_dir),
                          build_args=args, waves=waves is not None, always=False)
     except (RuntimeError, SystemExit) as e:
@@ -179,7 +179,7 @@ def run(runner, build_dir: str | os.PathLike, designs: list[RtlDesign], inputs: 
     env = tool_env()
     extra = {"LGN_TB_SPEC": str(spec_path),
              "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    with _environ(env), _maybe_quiet(quiet):
+    with vl_environ(env), _maybe_quiet(quiet):
         results_xml = runner.test(test_module="rtl.cocotb_tb", hdl_toplevel=TOP,
                                   hdl_toplevel_lang="verilog", build_dir=str(build_dir),
                                   test_dir=str(work), extra_env=extra, waves=waves)
@@ -222,18 +222,6 @@ def _write_if_changed(path: Path, text: str) -> None:
     if path.exists() and path.read_text() == text:
         return  # keeps the runner's up-to-date check (and the build) cached
     path.write_text(text)
-
-
-@contextlib.contextmanager
-def _environ(env: dict):
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
 
 
 @contextlib.contextmanager

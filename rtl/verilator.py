@@ -8,6 +8,7 @@ fails with one clear message when the C++ compiler, make or perl is missing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -71,3 +72,17 @@ def run_verilator(args: list[str], cwd: str | os.PathLike | None = None,
 
 def version() -> str:
     return run_verilator(["--version"]).stdout.strip()
+
+
+@contextlib.contextmanager
+def environ(env: dict):
+    """Run a block with os.environ replaced by `env` (cocotb's runner reads the process
+    environment, not an argument), restoring it afterwards."""
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(old)

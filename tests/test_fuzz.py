@@ -278,9 +278,9 @@ def test_board_conformance_directed(boards, name, setup, cmd, want):
         if k not in ("protocol_version", "config_tag")})
     if cmd[1] is None:          # the largest network the limits allow, one gate row too many
         i = ref.info
-        w = min(i.max_width, -(-(i.max_gates + 1) // i.max_layers))
-        w -= w % 10
-        if w * i.max_layers <= i.max_gates:
+        w = -(-(i.max_gates + 1) // i.max_layers)
+        w = -(-w // 10) * 10    # a whole number of class groups, rounded up
+        if w > i.max_width or P.gate_slots((w,) * i.max_layers, i.gates_per_cycle) <= i.max_gates:
             pytest.skip(f"this build cannot exceed max_gates {i.max_gates} "
                         f"(max_layers {i.max_layers} x max_width {i.max_width})")
         cmd = (cmd[0], _cfg(widths=(w,) * i.max_layers))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hil.cli import main
-from host.netlist import Netlist, random_netlist
+from host.netlist import random_netlist
 from host.softmodel import SoftModel
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
 """Relaxed layers: both implementations agree, gradients are right, eval mode is the netlist."""
-import numpy as np
 import pytest
 import torch
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from host.netlist import Layer, Netlist, random_netlist
-from host.prune import fold, merge, prune, sweep
+from host.prune import fold, prune, sweep
 from host.softmodel import SoftModel
 
 

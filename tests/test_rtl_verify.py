@@ -7,7 +7,6 @@ register spacing and gate mix (uniform, wire-heavy, constant-heavy), each with i
 random inputs and idle cycles; plus the trained digits and mnist5k netlists on 1,000+
 inputs each. A design with one gate deliberately changed must be caught.
 """
-import os
 import re
 import time
 from pathlib import Path

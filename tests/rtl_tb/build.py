@@ -7,7 +7,6 @@ framer and the engine tests use the same small lgn_core) compile it once.
 """
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -27,18 +26,6 @@ class TbError(RuntimeError):
     pass
 
 
-@contextlib.contextmanager
-def _environ(env: dict):
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-
-
 def _cache() -> Path:
     base = os.environ.get("LGN_CACHE_DIR")
     return (Path(base) if base else Path.home() / ".cache" / "lgn-hil") / "cocotb"
@@ -47,7 +34,7 @@ def _cache() -> Path:
 def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[object, Path]:
     """-> (runner, build_dir) for `top` built from `sources` with `parameters`."""
     from cocotb_tools.runner import get_runner
-    from rtl.verilator import tool_env
+    from rtl.verilator import environ as vl_environ, tool_env
     h = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
     for s in sorted(sources) + sorted(HDL.glob("*.vh")) + sorted((HDL / "generated").glob("*.vh")):
         h.update(Path(s).read_bytes())
@@ -57,7 +44,7 @@ def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[o
     runner = get_runner("verilator")
     with open(bdir.parent / f"{bdir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with _environ(env):
+        with vl_environ(env):
             runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, build_dir=str(bdir),
                          parameters=parameters, includes=[str(HDL)],
                          build_args=["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"],
@@ -68,14 +55,14 @@ def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[o
 def run(runner, bdir: Path, top: str, module: str, extra_env: dict | None = None) -> None:
     """Run cocotb test module `tests.rtl_tb.<module>`; raise TbError naming failed tests."""
     from cocotb_tools.runner import get_results
-    from rtl.verilator import tool_env
+    from rtl.verilator import environ as vl_environ, tool_env
     env = tool_env()
     extra = {"PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     extra.update(extra_env or {})
     work = bdir / f"run-{module}"
     work.mkdir(exist_ok=True)
     try:
-        with _environ(env):
+        with vl_environ(env):
             xml = runner.test(test_module=f"tests.rtl_tb.{module}", hdl_toplevel=top,
                               hdl_toplevel_lang="verilog", build_dir=str(bdir), test_dir=str(work),
                               extra_env=extra)
