@@ -14,6 +14,7 @@ Options a transport does not know are rejected with a message listing the ones i
 """
 from __future__ import annotations
 
+import abc
 import os
 import select
 import socket
@@ -28,7 +29,7 @@ class TransportError(OSError):
     """The link failed (closed, unreachable, device gone); the message says which."""
 
 
-class Transport:
+class Transport(abc.ABC):
     """Interface; subclasses implement _write/_read/_close.
 
     `synchronous` is True for in-process boards whose write() returns only after the board
@@ -58,11 +59,13 @@ class Transport:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
 
+    @abc.abstractmethod
     def _write(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Send all of `data` (each transport's own hook)."""
 
+    @abc.abstractmethod
     def _read(self, max_bytes: int, timeout: float) -> bytes:
-        raise NotImplementedError
+        """Up to `max_bytes` received bytes, waiting at most `timeout` s (each transport's hook)."""
 
     def _close(self) -> None:
         pass

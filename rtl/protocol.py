@@ -295,9 +295,26 @@ _STATUS_FMT = "<I8I"
 _ERROR_FMT = "<BBH"
 
 
+class _FixedBody:
+    """A reply body of fixed layout: its dataclass fields in order, packed with `_FMT`."""
+    _FMT = ""
+    _WHAT = ""
+
+    def pack(self) -> bytes:
+        return struct.pack(self._FMT, *(getattr(self, f.name) for f in fields(self)))
+
+    @classmethod
+    def unpack(cls, body: bytes):
+        return cls(*_unpack_exact(cls._FMT, body, cls._WHAT))
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 @dataclass(frozen=True)
-class Info:
+class Info(_FixedBody):
     """The INFO reply: what the board can hold and how fast it evaluates."""
+    _FMT, _WHAT = _INFO_FMT, "INFO reply"
     protocol_version: int
     max_inputs: int
     max_width: int
@@ -310,19 +327,10 @@ class Info:
     clock_hz: int
     config_tag: int
 
-    def pack(self) -> bytes:
-        return struct.pack(_INFO_FMT, *(getattr(self, f.name) for f in fields(self)))
-
-    @classmethod
-    def unpack(cls, body: bytes) -> "Info":
-        return cls(*_unpack_exact(_INFO_FMT, body, "INFO reply"))
-
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 @dataclass(frozen=True)
-class Status:
+class Status(_FixedBody):
+    _FMT, _WHAT = _STATUS_FMT, "STATUS reply"
     tag: int
     frames_ok: int
     crc_errors: int
@@ -332,16 +340,6 @@ class Status:
     samples: int
     busy_cycles: int
     idle_cycles: int
-
-    def pack(self) -> bytes:
-        return struct.pack(_STATUS_FMT, *(getattr(self, f.name) for f in fields(self)))
-
-    @classmethod
-    def unpack(cls, body: bytes) -> "Status":
-        return cls(*_unpack_exact(_STATUS_FMT, body, "STATUS reply"))
-
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class ErrorBody(NamedTuple):
