@@ -15,6 +15,18 @@ def rng():
 
 
 @pytest.fixture(scope="session")
+def small_core():
+    """The small cocotb build of lgn_core shared by the framer and engine tests."""
+    from rtl.verilator import ToolchainError, tool_env
+    from tests.rtl_tb import build
+    try:
+        tool_env()
+    except ToolchainError as e:
+        pytest.skip(str(e))
+    return build.small_core()
+
+
+@pytest.fixture(scope="session")
 def trained_digits(tmp_path_factory):
     """A small network trained once per test session through the real `lgn train` path."""
     from hil.cli import main

@@ -4,19 +4,7 @@ random netlists at the edges of a small build's capacity, bit-exact against
 host.softmodel.SoftModel (scores, predictions, raw bits of every layer), the RTL's cycle
 counts, and every capacity/argument error. The trained netlists run on the default-size
 build through the virtual board (tests/test_virtual_board.py)."""
-import pytest
-
 from tests.rtl_tb import build
-
-
-@pytest.fixture(scope="session")
-def small_core():
-    from rtl.verilator import ToolchainError, tool_env
-    try:
-        tool_env()
-    except ToolchainError as e:
-        pytest.skip(str(e))
-    return build.small_core()
 
 
 def test_engine(small_core):
