@@ -620,6 +620,11 @@ module lgn_core #(
     assign fr_release = (h_take && !h_keep) || (tx_start && h_hold);
 
 `define LGN_ERR(code, det) begin h_ecode <= code; h_edet <= det; h_state <= H_ERROR; end
+// What a RESET command restores: the power-up configuration and counters (one list for both).
+`define LGN_POWER_UP_STATE begin cfg_valid <= 1'b0; cfg_tag <= 32'd0; cfg_inputs <= 16'd0; \
+    cfg_layers <= 16'd0; cfg_classes <= 16'd0; cfg_nbytes <= 16'd0; \
+    n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0; \
+    n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0; end
 `define LGN_REPLY(blen, hlen) begin rp_type <= h_type | LGN_REPLY_FLAG; rp_len <= blen; rp_hlen <= hlen; h_state <= H_REPLY; end
 `define LGN_STREAM(from, upto) begin rd_off <= from; rd_end <= upto; rs_v <= 1'b0; end
     wire stream_done = rd_off >= rd_end && !rs_v;
@@ -640,14 +645,7 @@ module lgn_core #(
             h_state <= H_IDLE;
             h_hold <= 1'b0;
             h_base <= {FSW{1'b0}};
-            cfg_valid <= 1'b0;
-            cfg_tag <= 32'd0;
-            cfg_inputs <= 16'd0;
-            cfg_layers <= 16'd0;
-            cfg_classes <= 16'd0;
-            cfg_nbytes <= 16'd0;
-            n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0;
-            n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0;
+            `LGN_POWER_UP_STATE
             rs_v <= 1'b0;
             rd_off <= 17'd0;
             rd_end <= 17'd0;
@@ -705,14 +703,7 @@ module lgn_core #(
                         LGN_CMD_RESET: begin
                             if (h_len != 16'd0) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else begin
-                                cfg_valid <= 1'b0;
-                                cfg_tag <= 32'd0;
-                                cfg_inputs <= 16'd0;
-                                cfg_layers <= 16'd0;
-                                cfg_classes <= 16'd0;
-                                cfg_nbytes <= 16'd0;
-                                n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; n_other <= 32'd0;
-                                n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0;
+                                `LGN_POWER_UP_STATE
                                 `LGN_REPLY(16'd0, 8'd0)
                             end
                         end
@@ -906,6 +897,7 @@ module lgn_core #(
         end
     end
 `undef LGN_ERR
+`undef LGN_POWER_UP_STATE
 `undef LGN_REPLY
 `undef LGN_STREAM
 
