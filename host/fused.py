@@ -15,6 +15,7 @@ from host.cbuild import BuildError, load_library
 
 _SRC = Path(__file__).with_name("fused_kernel.c")
 BLOCKS = 16  # fixed row blocks for the backward's reductions: thread-count independent
+LANES = 8  # W in fused_kernel.c: rows per transposed chunk
 _lib = None
 _failed: str | None = None
 _pool: ThreadPoolExecutor | None = None
@@ -23,8 +24,9 @@ _pool: ThreadPoolExecutor | None = None
 def _build() -> ctypes.CDLL:
     lib = load_library(_SRC)
     i64, p = ctypes.c_int64, ctypes.c_void_p
-    lib.mix4_forward.argtypes = [p, i64, i64, i64, p, p, p, i64, p]
-    lib.mix4_backward.argtypes = [p, p, i64, i64, i64, p, p, p, i64, p, p]
+    lib.mix4_forward.argtypes = [p, i64, i64, i64, p, p, p, i64, p, p]
+    lib.mix4_backward.argtypes = [p, p, i64, i64, i64, i64, p, p, p, i64, p, p, p]
+    lib.sum_blocks.argtypes = [p, i64, i64, p]
     return lib
 
 
@@ -44,20 +46,24 @@ def available(x: torch.Tensor, required: bool = False) -> bool:
     return _lib is not None and ok_tensor
 
 
-def _parallel(jobs: list) -> None:
-    """Run callables on torch.get_num_threads() threads; the caller's thread takes one share."""
+def _parallel(jobs: list, scratch_floats: int) -> None:
+    """Run callables job(scratch) on torch.get_num_threads() threads, each thread with its own
+    scratch buffer of `scratch_floats` floats; the caller's thread takes one share."""
     global _pool
     threads = max(1, min(torch.get_num_threads(), len(jobs)))
+    scratch = torch.empty(threads, scratch_floats, dtype=torch.float32)
+    shares = [jobs[i::threads] for i in range(threads)]
+
+    def run(i):
+        for j in shares[i]:
+            j(scratch[i].data_ptr())
     if threads == 1:
-        for j in jobs:
-            j()
+        run(0)
         return
     if _pool is None or _pool._max_workers < threads - 1:
         _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="lgn-fused")
-    shares = [jobs[i::threads] for i in range(threads)]
-    futures = [_pool.submit(lambda js=js: [j() for j in js]) for js in shares[1:]]
-    for j in shares[0]:
-        j()
+    futures = [_pool.submit(run, i) for i in range(1, threads)]
+    run(0)
     for f in futures:
         f.result()
 
@@ -74,25 +80,30 @@ class _Mix4Fused(torch.autograd.Function):
         n, d_in, d_out = x.shape[0], x.shape[1], ia.shape[0]
         y = torch.empty(n, d_out, dtype=torch.float32)
         args = (d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(), d_out, y.data_ptr())
-        _parallel([lambda s0=s0, s1=s1: _lib.mix4_forward(x.data_ptr(), s0, s1, *args)
-                   for s0, s1 in _ranges(n, max(1, torch.get_num_threads()))])
+        _parallel([lambda sc, s0=s0, s1=s1: _lib.mix4_forward(x.data_ptr(), s0, s1, *args, sc)
+                   for s0, s1 in _ranges(n, max(1, torch.get_num_threads()))], LANES * (d_in + d_out))
         ctx.save_for_backward(x, coef, ia, ib)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, coef, ia, ib = ctx.saved_tensors
-        gy = gy.contiguous().float()
+        gy = gy.float()
+        if gy.stride(0) == 0:  # one gradient row broadcast over the batch (e.g. from .sum())
+            gy, gy_stride = gy[0].contiguous(), 0
+        else:
+            gy = gy.contiguous()
+            gy_stride = gy.stride(0)
         n, d_in, d_out = x.shape[0], x.shape[1], ia.shape[0]
-        gx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
-        acc = torch.zeros(BLOCKS, d_out, 4, dtype=torch.float32)
+        gx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
+        acc = torch.empty(BLOCKS, 4, d_out, dtype=torch.float32)
         gx_ptr = gx.data_ptr() if gx is not None else None
-        _parallel([lambda k=k, s0=s0, s1=s1: _lib.mix4_backward(
-            x.data_ptr(), gy.data_ptr(), s0, s1, d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(),
-            d_out, gx_ptr, acc[k].data_ptr()) for k, (s0, s1) in enumerate(_ranges(n, BLOCKS))])
-        gcoef = acc[0].clone()
-        for k in range(1, BLOCKS):  # fixed order: the same sum whatever the thread count
-            gcoef += acc[k]
+        _parallel([lambda sc, k=k, s0=s0, s1=s1: _lib.mix4_backward(
+            x.data_ptr(), gy.data_ptr(), gy_stride, s0, s1, d_in, coef.data_ptr(), ia.data_ptr(),
+            ib.data_ptr(), d_out, gx_ptr, acc[k].data_ptr(), sc)
+            for k, (s0, s1) in enumerate(_ranges(n, BLOCKS))], LANES * (2 * d_in + d_out))
+        gcoef = torch.empty(d_out, 4, dtype=torch.float32)
+        _lib.sum_blocks(acc.data_ptr(), BLOCKS, d_out, gcoef.data_ptr())
         return gx, gcoef, None, None
 
 

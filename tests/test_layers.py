@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Relaxed layers: both implementations agree, gradients are right, eval mode is the netlist."""
+import numpy as np
 import pytest
 import torch
 
@@ -43,6 +44,51 @@ def test_fused_matches_python(shape):
         grads.append((y.detach(), x.grad, layer.weights.grad))
     for a, b in zip(*grads):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+def _row_by_row(x, coef, ia, ib, gy):
+    """The plain scalar loop the fused kernel must equal bit for bit: row by row, gate by gate,
+    float32 throughout; coefficient sums over fused.BLOCKS row blocks, then in block order."""
+    f = np.float32
+    x, coef, gy = x.numpy(), coef.numpy(), gy.numpy()
+    n, d_in = x.shape
+    y = np.zeros((n, len(ia)), np.float32)
+    gx = np.zeros_like(x)
+    acc = np.zeros((fused.BLOCKS, len(ia), 4), np.float32)
+    for k in range(fused.BLOCKS):
+        for s in range(n * k // fused.BLOCKS, n * (k + 1) // fused.BLOCKS):
+            for j, (p, q) in enumerate(zip(ia.tolist(), ib.tolist())):
+                a, b, g, c = x[s, p], x[s, q], gy[s, j], coef[j]
+                y[s, j] = f(c[0] + f(c[1] * a)) + f(f(c[2] + f(c[3] * a)) * b)
+                acc[k, j] += np.array([g, g * a, g * b, f(g * a) * b], np.float32)
+                gx[s, p] += g * f(c[1] + f(c[3] * b))
+                gx[s, q] += g * f(c[2] + f(c[3] * a))
+    gcoef = acc[0].copy()
+    for k in range(1, fused.BLOCKS):
+        gcoef += acc[k]
+    return y, gx, gcoef
+
+
+@needs_fused
+@pytest.mark.parametrize("shape,broadcast", [((1, 5, 3), False), ((19, 13, 21), False),
+                                             ((40, 37, 17), True), ((9, 8, 16), False),
+                                             ((70, 24, 30), False)])
+def test_fused_is_bit_exact_row_by_row(shape, broadcast):
+    """The kernel transposes chunks of rows into lanes; it must still compute exactly what the
+    row-by-row loop does (odd widths and batches, repeated inputs, a broadcast gradient)."""
+    n, d_in, d_out = shape
+    g = torch.Generator().manual_seed(n)
+    x = torch.rand(n, d_in, generator=g)
+    coef = torch.randn(d_out, 4, generator=g)
+    ia, ib = torch.randint(0, d_in, (d_out,), generator=g), torch.randint(0, d_in, (d_out,), generator=g)
+    ib[::3] = ia[::3]
+    gy = torch.randn(d_out, generator=g).expand(n, d_out) if broadcast else torch.randn(n, d_out, generator=g)
+    xr, cr = x.clone().requires_grad_(True), coef.clone().requires_grad_(True)
+    y = fused.mix4(xr, cr, ia, ib)
+    y.backward(gy)
+    want = _row_by_row(x, coef, ia, ib, gy.contiguous())
+    for got, exp in zip((y.detach(), xr.grad, cr.grad), want):
+        assert np.array_equal(got.numpy(), exp)
 
 
 @needs_fused
