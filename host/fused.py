@@ -16,6 +16,7 @@ from host.cbuild import BuildError, load_library
 _SRC = Path(__file__).with_name("fused_kernel.c")
 BLOCKS = 16  # fixed row blocks for the backward's reductions: thread-count independent
 LANES = 8  # W in fused_kernel.c: rows per transposed chunk
+FORWARD_JOBS = 8  # row ranges of the forward, handed out to the threads as they come free
 _lib = None
 _failed: str | None = None
 _pool: ThreadPoolExecutor | None = None
@@ -48,15 +49,17 @@ def available(x: torch.Tensor, required: bool = False) -> bool:
 
 def _parallel(jobs: list, scratch_floats: int) -> None:
     """Run callables job(scratch) on torch.get_num_threads() threads, each thread with its own
-    scratch buffer of `scratch_floats` floats; the caller's thread takes one share."""
+    scratch buffer of `scratch_floats` floats; the caller's thread is one of them. Threads
+    take the next job when done (not a fixed share each), so a core that other work slows
+    down does not hold up the rest."""
     global _pool
     threads = max(1, min(torch.get_num_threads(), len(jobs)))
     scratch = torch.empty(threads, scratch_floats, dtype=torch.float32)
-    shares = [jobs[i::threads] for i in range(threads)]
+    todo = iter(jobs)  # next() on it is atomic under the GIL
 
     def run(i):
-        for j in shares[i]:
-            j(scratch[i].data_ptr())
+        for job in todo:
+            job(scratch[i].data_ptr())
     if threads == 1:
         run(0)
         return
@@ -68,8 +71,13 @@ def _parallel(jobs: list, scratch_floats: int) -> None:
         f.result()
 
 
-def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
-    return [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+def _ranges(n: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
+    """[0, n) cut into `parts` ranges (some may be empty); with align > 1, into ranges of whole
+    multiples of `align` rows (the last takes the rest)."""
+    if align == 1:
+        return [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+    step = -(-n // (parts * align)) * align
+    return [(s, min(n, s + step)) for s in range(0, n, step)]
 
 
 class _Mix4Fused(torch.autograd.Function):
@@ -81,7 +89,7 @@ class _Mix4Fused(torch.autograd.Function):
         y = torch.empty(n, d_out, dtype=torch.float32)
         args = (d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(), d_out, y.data_ptr())
         _parallel([lambda sc, s0=s0, s1=s1: _lib.mix4_forward(x.data_ptr(), s0, s1, *args, sc)
-                   for s0, s1 in _ranges(n, max(1, torch.get_num_threads()))], LANES * (d_in + d_out))
+                   for s0, s1 in _ranges(n, FORWARD_JOBS, LANES)], LANES * (d_in + d_out))
         ctx.save_for_backward(x, coef, ia, ib)
         return y
 
