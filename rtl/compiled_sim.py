@@ -21,7 +21,7 @@ import numpy as np
 from host.netlist import Netlist
 from host.softmodel import SoftModel, predict_from_scores
 from rtl.gen_verilog import RtlDesign
-from rtl.verilator import ToolchainError, tool_env
+from rtl.verilator import ToolchainError, claim_build_dir, tool_env
 from rtl.verilator import environ as vl_environ
 
 TOP = "lgn_tb_top"
@@ -90,6 +90,7 @@ def build(designs: list[RtlDesign], build_dir: str | os.PathLike, waves: str | N
         args.append("--trace-fst")
     elif waves not in (None, "vcd"):
         raise ValueError(f"waves must be 'vcd' or 'fst', got {waves!r}")
+    claim_build_dir(build_dir, env)
     rt_key = _runtime_key(env, waves)
     _restore_runtime(build_dir, rt_key)
     try:

