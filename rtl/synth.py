@@ -116,9 +116,9 @@ def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: st
                 progress(f"{what}: running {now - t0:.0f}s: {_last_line(watch or log_path)}")
     dt = time.perf_counter() - t0
     if p.returncode:
-        tail = _tail(watch if watch and watch.exists() else log_path)
-        raise SynthError(f"{what or argv[0]} failed (exit {p.returncode}) after {dt:.0f}s: {tail} "
-                         f"(full log: {log_path})")
+        full = watch if watch and watch.exists() else log_path
+        raise SynthError(f"{what or argv[0]} failed (exit {p.returncode}) after {dt:.0f}s: {_tail(full)} "
+                         f"(full log: {full})")
     return dt
 
 
