@@ -15,7 +15,6 @@ from host.cbuild import BuildError, load_library
 
 _SRC = Path(__file__).with_name("fused_kernel.c")
 BLOCKS = 16  # fixed row blocks for the backward's reductions: thread-count independent
-LANES = 8  # W in fused_kernel.c: rows per transposed chunk
 FORWARD_JOBS = 8  # row ranges of the forward, handed out to the threads as they come free
 _lib = None
 _failed: str | None = None
@@ -28,6 +27,9 @@ def _build() -> ctypes.CDLL:
     lib.mix4_forward.argtypes = [p, i64, i64, i64, p, p, p, i64, p, p]
     lib.mix4_backward.argtypes = [p, p, i64, i64, i64, i64, p, p, p, i64, p, p, p]
     lib.sum_blocks.argtypes = [p, i64, i64, p]
+    lib.mix4_lanes.restype = i64
+    for f in (lib.mix4_forward_scratch, lib.mix4_backward_scratch):
+        f.argtypes, f.restype = [i64, i64], i64
     return lib
 
 
@@ -55,10 +57,10 @@ def _parallel(jobs: list, scratch_floats: int) -> None:
     global _pool
     threads = max(1, min(torch.get_num_threads(), len(jobs)))
     scratch = torch.empty(threads, scratch_floats, dtype=torch.float32)
-    todo = iter(jobs)  # next() on it is atomic under the GIL
+    queue = iter(jobs)  # next() on it is atomic under the GIL
 
     def run(i):
-        for job in todo:
+        for job in queue:
             job(scratch[i].data_ptr())
     if threads == 1:
         run(0)
@@ -89,7 +91,8 @@ class _Mix4Fused(torch.autograd.Function):
         y = torch.empty(n, d_out, dtype=torch.float32)
         args = (d_in, coef.data_ptr(), ia.data_ptr(), ib.data_ptr(), d_out, y.data_ptr())
         _parallel([lambda sc, s0=s0, s1=s1: _lib.mix4_forward(x.data_ptr(), s0, s1, *args, sc)
-                   for s0, s1 in _ranges(n, FORWARD_JOBS, LANES)], LANES * (d_in + d_out))
+                   for s0, s1 in _ranges(n, FORWARD_JOBS, _lib.mix4_lanes())],
+                  _lib.mix4_forward_scratch(d_in, d_out))
         ctx.save_for_backward(x, coef, ia, ib)
         return y
 
@@ -109,7 +112,7 @@ class _Mix4Fused(torch.autograd.Function):
         _parallel([lambda sc, k=k, s0=s0, s1=s1: _lib.mix4_backward(
             x.data_ptr(), gy.data_ptr(), gy_stride, s0, s1, d_in, coef.data_ptr(), ia.data_ptr(),
             ib.data_ptr(), d_out, gx_ptr, acc[k].data_ptr(), sc)
-            for k, (s0, s1) in enumerate(_ranges(n, BLOCKS))], LANES * (2 * d_in + d_out))
+            for k, (s0, s1) in enumerate(_ranges(n, BLOCKS))], _lib.mix4_backward_scratch(d_in, d_out))
         gcoef = torch.empty(d_out, 4, dtype=torch.float32)
         _lib.sum_blocks(acc.data_ptr(), BLOCKS, d_out, gcoef.data_ptr())
         return gx, gcoef, None, None

@@ -75,7 +75,12 @@ static void from_lanes(const float *mt, int L, int64_t n, float *m) {
         for (int l = 0; l < L; l++) m[l * n + i0] = mt[i0 * W + l];
 }
 
-// Rows [s0, s1) of y. scratch: (in_dim + out_dim) * W floats.
+// For host/fused.py: rows per chunk, and the scratch (floats) each call needs per thread.
+int64_t mix4_lanes(void) { return W; }
+int64_t mix4_forward_scratch(int64_t in_dim, int64_t out_dim) { return (in_dim + out_dim) * W; }
+int64_t mix4_backward_scratch(int64_t in_dim, int64_t out_dim) { return (2 * in_dim + out_dim) * W; }
+
+// Rows [s0, s1) of y. scratch: mix4_forward_scratch floats.
 void mix4_forward(const float *x, int64_t s0, int64_t s1, int64_t in_dim, const float *coef,
                   const int64_t *ia, const int64_t *ib, int64_t out_dim, float *y, float *scratch) {
     float *xt = scratch, *yt = scratch + in_dim * W;
@@ -108,7 +113,7 @@ static inline void sum_lanes(v8 t[8], int L, float *d, int ng) {
 // overwritten). gy rows are gy_stride apart (0 for a gradient broadcast over the batch).
 // The caller cuts the batch into a fixed number of row blocks and sums the blocks' acc in
 // block order (sum_blocks), so the result does not depend on the number of threads.
-// scratch: (2 * in_dim + out_dim) * W floats.
+// scratch: mix4_backward_scratch floats.
 void mix4_backward(const float *x, const float *gy, int64_t gy_stride, int64_t s0, int64_t s1,
                    int64_t in_dim, const float *coef, const int64_t *ia, const int64_t *ib,
                    int64_t out_dim, float *gx, float *acc, float *scratch) {
