@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import sys
 
 from host.netlist import NetlistError
@@ -46,7 +47,16 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
 
 
+def _stop_on_sigterm(signum, frame):
+    # SystemExit unwinds like Ctrl-C does, so `finally` blocks stop the tools a command
+    # started (nextpnr, yosys, make) instead of leaving them running without a parent
+    print("lgn: terminated", file=sys.stderr)
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the `lgn` process itself (tests call main(argv) in their own process)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -107,13 +107,18 @@ def run_tool(argv: list[str], log_path: Path, cwd: Path, progress=None, what: st
     t0 = time.perf_counter()
     with open(log_path, "w") as log:
         p = subprocess.Popen(argv, cwd=cwd, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
-        last = t0
-        while p.poll() is None:
-            time.sleep(0.5)
-            now = time.perf_counter()
-            if progress and now - last >= 10:
-                last = now
-                progress(f"{what}: running {now - t0:.0f}s: {_last_line(watch or log_path)}")
+        try:
+            last = t0
+            while p.poll() is None:
+                time.sleep(0.5)
+                now = time.perf_counter()
+                if progress and now - last >= 10:
+                    last = now
+                    progress(f"{what}: running {now - t0:.0f}s: {_last_line(watch or log_path)}")
+        finally:
+            if p.poll() is None:  # interrupted (Ctrl-C, SIGTERM): a P&R run must not outlive us
+                p.kill()
+                p.wait()
     dt = time.perf_counter() - t0
     if p.returncode:
         full = watch if watch and watch.exists() else log_path

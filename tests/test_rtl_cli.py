@@ -174,6 +174,36 @@ def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
     assert "--no-route" in spread and spread[spread.index("--write") + 1] == "placed.json"
 
 
+def test_sigterm_stops_the_tool_lgn_started(tmp_path):
+    """A place-and-route run can take an hour: killing `lgn` must not leave nextpnr running.
+    The parent installs the handler as `lgn` does (main with no argv), then runs a tool that
+    sleeps; SIGTERM to the parent must end the tool too."""
+    import signal
+    import time
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import hil.cli\n"
+        "sys.argv = ['lgn']\n"
+        "hil.cli.main()  # no command: prints help, installs the SIGTERM handler\n"
+        "from rtl.synth import run_tool\n"
+        "tool = \"import os, time; open('tool.pid', 'w').write(str(os.getpid())); time.sleep(300)\"\n"
+        "run_tool([sys.executable, '-c', tool], Path('tool.log'), Path('.'))\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stderr=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    pid_file = tmp_path / "tool.pid"
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        assert parent.poll() is None, parent.stderr.read().decode()
+        time.sleep(0.1)
+    tool = int(pid_file.read_text())
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=30) == 128 + signal.SIGTERM
+    assert b"lgn: terminated" in parent.stderr.read()
+    with pytest.raises(ProcessLookupError):
+        os.kill(tool, 0)
+
+
 def test_spread_placement_moves_whole_tiles_and_keeps_carry_links():
     """--spread: each logic tile's cells move together, away from the median and within the die;
     a carry chain crossing into the next tile stays in consecutive tiles; I/O cells stay put."""
