@@ -60,7 +60,8 @@ def test_trained_netlist_all_paths(trained_digits):
     assert (s == SoftModel(net).scores(bits)).all()
 
 
-@pytest.mark.parametrize("name", ["digits.netlist.json", "mnist5k.netlist.json"])
+@pytest.mark.parametrize("name", ["digits.netlist.json", "mnist5k.netlist.json",
+                                  "mnist5k-2000.netlist.json"])
 def test_shipped_trained_netlists(name, rng):
     path = Path(__file__).parent / "data" / name
     if not path.exists():

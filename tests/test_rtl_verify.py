@@ -4,7 +4,7 @@
 Many netlists share one Verilator build (rtl.compiled_sim): 220 random netlists of varied
 depth, width, class count, group size (1 to 13, mostly not powers of two), input count,
 register spacing and gate mix (uniform, wire-heavy, constant-heavy), each with its own
-random inputs and idle cycles; plus the trained digits and mnist5k netlists on 1,000+
+random inputs and idle cycles; plus the trained digits, mnist5k and mnist5k-2000 netlists on 1,000+
 inputs each. A design with one gate deliberately changed must be caught.
 """
 import re
@@ -135,6 +135,7 @@ def _trained(name):
 
 @pytest.mark.parametrize("name,register_every", [
     ("digits", 1),
+    ("mnist5k-2000", 2),  # the mnist5k network that routes on the 85F (README, resources)
     # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
     pytest.param("mnist5k", 4, marks=pytest.mark.slow),
 ])
@@ -144,7 +145,7 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     from host import datasets
     from host.encoding import encode
     net = _trained(name)
-    ds = datasets.load(name)
+    ds = datasets.load(net.extra["dataset"])
     x = encode(net.encoding, ds.x_test)[:1000]
     rnd = np.random.default_rng(1).integers(0, 2, (1000 - len(x) + 200, net.inputs), dtype=np.uint8)
     x = np.concatenate([x, rnd]).astype(np.uint8)
