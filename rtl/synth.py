@@ -182,8 +182,8 @@ def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1, router: str = DEF
 # --placer-heap-beta), so a design using 10% of the 85F sits in a block in the middle of the die. The
 # gate layers' random wiring then needs more routing than that block has, and the router does not
 # converge. spread_placement moves whole logic tiles (slices, their flip-flops and the carry links
-# between neighbouring tiles stay as placed) away from the placement's median, up to `factor` times
-# farther in tile rows and columns, as far as the die allows; routing starts from that.
+# between neighbouring tiles stay as placed) away from the placement's median, `factor` times
+# farther in tile rows and columns as far as the die allows; routing starts from that.
 _BEL = re.compile(r"^X(\d+)/Y(\d+)/(.+)$")
 
 
@@ -213,10 +213,10 @@ def _top_module(design: dict) -> dict:
 def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: float) -> dict:
     """Spread the placed cells of a nextpnr JSON design (changed in place); returns what moved.
 
-    Works in logic-tile index space (rows without logic tiles are skipped), per axis: the median
-    occupied tile goes to the middle of the die and every tile's distance from it grows by up to
-    `factor` (at least 1, so no two tiles meet). A tile whose carry chain continues from its left
-    neighbour is put right after that neighbour's new place."""
+    Works in logic-tile index space (rows without logic tiles are skipped), per axis (`_axis_map`):
+    the median occupied tile goes to the middle of the die and distances from it grow `factor` times,
+    squeezed at the die's edges. A tile whose carry chain continues from its left neighbour is put
+    right after that neighbour's new place. scale_x/scale_y: how much the middle 90% spread."""
     cols = sorted({x for x, _ in logic_tiles})
     rows = sorted({y for _, y in logic_tiles})
     if cols != list(range(cols[0], cols[-1] + 1)) or len(logic_tiles) != len(cols) * len(rows):
@@ -232,22 +232,8 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
     if not tiles:
         raise SynthError("spread_placement: no placed logic cells (was the design placed?)")
 
-    def axis(idx: list[int], n: int) -> tuple[float, float, float, float]:
-        idx = sorted(idx)
-        lo, hi, c = idx[0], idx[-1], idx[len(idx) // 2]
-        for nc in ((n - 1) / 2, c):  # to the middle of the die if it fits, else stay put
-            low = min(factor, nc / (c - lo)) if c > lo else factor
-            high = min(factor, (n - 1 - nc) / (hi - c)) if hi > c else factor
-            if low >= 1 and high >= 1:
-                return c, nc, low, high
-        return c, c, 1.0, 1.0  # pragma: no cover - the second choice always fits
-
-    cx, ncx, sxl, sxh = axis([ci[x] for x, _ in tiles], len(cols))
-    cy, ncy, syl, syh = axis([ri[y] for _, y in tiles], len(rows))
-
-    def f(i: int, c: float, nc: float, low: float, high: float) -> int:
-        return int(math.floor(nc + (low if i < c else high) * (i - c) + 0.5))
-
+    fx = _axis_map([ci[x] for x, _ in tiles], len(cols), factor)
+    fy = _axis_map([ri[y] for _, y in tiles], len(rows), factor)
     carry = {t for t, cl in tiles.items()
              if any(top["cells"][n].get("parameters", {}).get("MODE") == "CCU2" for n, _ in cl)}
     new: dict[tuple[int, int], tuple[int, int]] = {}
@@ -256,15 +242,39 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
             px, py = new[(x - 1, y)]
             new[(x, y)] = (px + 1, py)
         else:
-            new[(x, y)] = (f(ci[x], cx, ncx, sxl, sxh), f(ri[y], cy, ncy, syl, syh))
+            new[(x, y)] = (fx[ci[x]], fy[ri[y]])
     if len(set(new.values())) != len(new):  # pragma: no cover - excluded by construction
         raise SynthError("spread_placement: two tiles were mapped to one")
     for (x, y), cl in tiles.items():
         ix, iy = new[(x, y)]
         for name, rest in cl:
             top["cells"][name]["attributes"]["NEXTPNR_BEL"] = f"X{cols[ix]}/Y{rows[iy]}/{rest}"
-    return {"factor": factor, "tiles": len(tiles), "scale_x": [round(sxl, 2), round(sxh, 2)],
-            "scale_y": [round(syl, 2), round(syh, 2)]}
+    return {"factor": factor, "tiles": len(tiles), "scale_x": _bulk_scale([ci[x] for x, _ in tiles], fx),
+            "scale_y": _bulk_scale([ri[y] for _, y in tiles], fy)}
+
+
+def _axis_map(idx: list[int], n: int, factor: float) -> dict[int, int]:
+    """Occupied tile indices along one axis -> new indices in [0, n): the median goes to the middle
+    and every distance from it grows `factor` times, except that the map stays strictly increasing
+    (so no two tiles meet) and inside the die, which squeezes the gaps next to the edges first. A few
+    harness tiles next to the I/O pins thus no longer keep the bulk from spreading."""
+    occupied = sorted(set(idx))
+    if len(occupied) > n:  # pragma: no cover - tiles come from the die
+        raise SynthError("spread_placement: more occupied tiles than the die has")
+    c = sorted(idx)[len(idx) // 2]
+    new = [int(math.floor((n - 1) / 2 + factor * (i - c) + 0.5)) for i in occupied]
+    for j in range(len(new)):  # up from the low edge: at least 0, and past the tile before
+        new[j] = max(new[j], new[j - 1] + 1 if j else 0)
+    for j in reversed(range(len(new))):  # down from the high edge
+        new[j] = min(new[j], new[j + 1] - 1 if j + 1 < len(new) else n - 1)
+    return dict(zip(occupied, new))
+
+
+def _bulk_scale(idx: list[int], new: dict[int, int]) -> float:
+    """How much farther apart the middle 90% of the tiles are along one axis after spreading."""
+    idx = sorted(idx)
+    lo, hi = idx[len(idx) // 20], idx[-1 - len(idx) // 20]
+    return round((new[hi] - new[lo]) / (hi - lo), 2) if hi > lo else 1.0
 
 
 @dataclass

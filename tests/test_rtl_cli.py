@@ -220,7 +220,7 @@ def test_spread_placement_moves_whole_tiles_and_keeps_carry_links():
     cells["io"] = {"type": "TRELLIS_IO", "attributes": {"NEXTPNR_BEL": "X0/Y5/PIOA"}}
     design = {"modules": {"top": {"cells": cells}}}
     info = spread_placement(design, grid, 2.0)
-    assert info["tiles"] == 7 * 6 and min(info["scale_x"] + info["scale_y"]) >= 1
+    assert info["tiles"] == 7 * 6 and min(info["scale_x"], info["scale_y"]) >= 1
 
     def where(name):
         x, y, rest = cells[name]["attributes"]["NEXTPNR_BEL"].split("/", 2)
@@ -235,6 +235,29 @@ def test_spread_placement_moves_whole_tiles_and_keeps_carry_links():
     assert xs[-1] - xs[0] > 24 - 18                           # spread out
     (cx0, cy0, _), (cx1, cy1, _) = where("carry0"), where("carry1")
     assert (cx1, cy1) == (cx0 + 1, cy0)                       # the carry link still reaches its neighbour
+
+
+def test_spread_placement_is_not_held_back_by_tiles_at_the_die_edge():
+    """nextpnr puts a few harness tiles next to the I/O pins, at the die's edges, far from the block
+    of logic. The block must still spread by the full factor (the edge tiles get squeezed, not the
+    block), no two tiles may meet and the order of tiles along each axis is kept."""
+    from rtl.synth import spread_placement
+    grid = {(x, y) for x in range(1, 61) for y in range(1, 41)}
+    block = [(x, y) for x in range(35, 45) for y in range(20, 30)]   # off-centre, 10 x 10 tiles
+    edge = [(1, 1), (2, 40), (60, 3), (59, 39), (60, 40)]
+    cells = {f"c{x}_{y}": {"type": "TRELLIS_COMB", "attributes": {"NEXTPNR_BEL": f"X{x}/Y{y}/SLICEA.K0"}}
+             for x, y in block + edge}
+    info = spread_placement({"modules": {"top": {"cells": cells}}}, grid, 2.0)
+    moved = {(x, y): tuple(int(v[1:]) for v in cells[f"c{x}_{y}"]["attributes"]["NEXTPNR_BEL"].split("/")[:2])
+             for x, y in block + edge}
+    assert len(set(moved.values())) == len(moved) and set(moved.values()) <= grid
+    assert info["scale_x"] == info["scale_y"] == 2.0
+    xs = sorted({moved[t][0] for t in block})
+    ys = sorted({moved[t][1] for t in block})
+    assert xs[-1] - xs[0] == 2 * 9 and ys[-1] - ys[0] == 2 * 9   # the block is twice as wide and tall
+    for a in moved:
+        for b in moved:
+            assert (a[0] < b[0]) <= (moved[a][0] < moved[b][0]) and (a[1] < b[1]) <= (moved[a][1] < moved[b][1])
 
 
 def test_board_registry_is_data():
