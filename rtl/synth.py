@@ -183,7 +183,8 @@ def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1, router: str = DEF
 # gate layers' random wiring then needs more routing than that block has, and the router does not
 # converge. spread_placement moves whole logic tiles (slices, their flip-flops and the carry links
 # between neighbouring tiles stay as placed) away from the placement's median, `factor` times
-# farther in tile rows and columns as far as the die allows; routing starts from that.
+# farther in tile rows and columns as far as the die allows; routing starts from that. Farther apart
+# means longer nets, so a larger factor can cost Fmax where the design routes with a smaller one.
 _BEL = re.compile(r"^X(\d+)/Y(\d+)/(.+)$")
 
 
@@ -214,8 +215,8 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
     """Spread the placed cells of a nextpnr JSON design (changed in place); returns what moved.
 
     Works in logic-tile index space (rows without logic tiles are skipped), per axis (`_axis_map`):
-    the median occupied tile goes to the middle of the die and distances from it grow `factor` times,
-    squeezed at the die's edges. A tile whose carry chain continues from its left neighbour is put
+    the bulk of the tiles grows `factor` times about its median (less if the die is too small), and
+    the few tiles outside the bulk are squeezed towards the edges. A tile whose carry chain continues from its left neighbour is put
     right after that neighbour's new place. scale_x/scale_y: how much the middle 90% spread."""
     cols = sorted({x for x, _ in logic_tiles})
     rows = sorted({y for _, y in logic_tiles})
@@ -254,15 +255,23 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
 
 
 def _axis_map(idx: list[int], n: int, factor: float) -> dict[int, int]:
-    """Occupied tile indices along one axis -> new indices in [0, n): the median goes to the middle
-    and every distance from it grows `factor` times, except that the map stays strictly increasing
-    (so no two tiles meet) and inside the die, which squeezes the gaps next to the edges first. A few
-    harness tiles next to the I/O pins thus no longer keep the bulk from spreading."""
+    """Occupied tile indices along one axis (one entry per tile) -> new indices in [0, n).
+
+    The bulk (all but the outer 2% of tiles on each side: a few harness tiles that nextpnr puts
+    next to the I/O pins, at the die's edges) is scaled uniformly about its median, `factor` times
+    or as much as the die allows, with the median as close to the middle as fits. The tiles outside
+    keep their order and get squeezed between the bulk and the edges. The map is strictly
+    increasing, so no two tiles meet."""
+    idx = sorted(idx)
     occupied = sorted(set(idx))
-    if len(occupied) > n:  # pragma: no cover - tiles come from the die
-        raise SynthError("spread_placement: more occupied tiles than the die has")
-    c = sorted(idx)[len(idx) // 2]
-    new = [int(math.floor((n - 1) / 2 + factor * (i - c) + 0.5)) for i in occupied]
+    k = len(idx) // 50
+    lo, c, hi = idx[k], idx[len(idx) // 2], idx[-1 - k]
+    below = sum(1 for i in occupied if i < lo)  # slots the squeezed tiles need at each edge
+    above = sum(1 for i in occupied if i > hi)
+    s = min(factor, (n - 1 - below - above) / (hi - lo)) if hi > lo else factor
+    s = max(s, 1.0)
+    nc = min(max((n - 1) / 2, below + s * (c - lo)), n - 1 - above - s * (hi - c))
+    new = [int(math.floor(nc + s * (i - c) + 0.5)) for i in occupied]
     for j in range(len(new)):  # up from the low edge: at least 0, and past the tile before
         new[j] = max(new[j], new[j - 1] + 1 if j else 0)
     for j in reversed(range(len(new))):  # down from the high edge

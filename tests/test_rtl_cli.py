@@ -239,25 +239,33 @@ def test_spread_placement_moves_whole_tiles_and_keeps_carry_links():
 
 def test_spread_placement_is_not_held_back_by_tiles_at_the_die_edge():
     """nextpnr puts a few harness tiles next to the I/O pins, at the die's edges, far from the block
-    of logic. The block must still spread by the full factor (the edge tiles get squeezed, not the
-    block), no two tiles may meet and the order of tiles along each axis is kept."""
+    of logic. The block must still spread uniformly by the full factor (the edge tiles get squeezed,
+    not the block), no two tiles may meet and the order of tiles along each axis is kept; where the
+    die is too small for the full factor, the block spreads as far as it fits."""
     from rtl.synth import spread_placement
-    grid = {(x, y) for x in range(1, 61) for y in range(1, 41)}
-    block = [(x, y) for x in range(35, 45) for y in range(20, 30)]   # off-centre, 10 x 10 tiles
-    edge = [(1, 1), (2, 40), (60, 3), (59, 39), (60, 40)]
-    cells = {f"c{x}_{y}": {"type": "TRELLIS_COMB", "attributes": {"NEXTPNR_BEL": f"X{x}/Y{y}/SLICEA.K0"}}
-             for x, y in block + edge}
-    info = spread_placement({"modules": {"top": {"cells": cells}}}, grid, 2.0)
-    moved = {(x, y): tuple(int(v[1:]) for v in cells[f"c{x}_{y}"]["attributes"]["NEXTPNR_BEL"].split("/")[:2])
-             for x, y in block + edge}
-    assert len(set(moved.values())) == len(moved) and set(moved.values()) <= grid
-    assert info["scale_x"] == info["scale_y"] == 2.0
-    xs = sorted({moved[t][0] for t in block})
-    ys = sorted({moved[t][1] for t in block})
-    assert xs[-1] - xs[0] == 2 * 9 and ys[-1] - ys[0] == 2 * 9   # the block is twice as wide and tall
-    for a in moved:
-        for b in moved:
-            assert (a[0] < b[0]) <= (moved[a][0] < moved[b][0]) and (a[1] < b[1]) <= (moved[a][1] < moved[b][1])
+    block = [(x, y) for x in range(45, 65) for y in range(10, 30)]   # off-centre, 20 x 20 tiles
+    for rows in (60, 35):   # 35 rows: too few for twice the block's 20
+        grid = {(x, y) for x in range(1, 81) for y in range(1, rows + 1)}
+        edge = [(1, 1), (2, rows), (80, 3), (79, rows - 1), (80, rows)]
+        cells = {f"c{x}_{y}": {"type": "TRELLIS_COMB", "attributes": {"NEXTPNR_BEL": f"X{x}/Y{y}/SLICEA.K0"}}
+                 for x, y in block + edge}
+        info = spread_placement({"modules": {"top": {"cells": cells}}}, grid, 2.0)
+        moved = {n: tuple(int(v[1:]) for v in c["attributes"]["NEXTPNR_BEL"].split("/")[:2])
+                 for n, c in cells.items()}
+        old = {n: tuple(int(v) for v in n[1:].split("_")) for n in cells}
+        assert len(set(moved.values())) == len(moved) and set(moved.values()) <= grid
+        xs = sorted({moved[f"c{x}_{y}"][0] for x, y in block})
+        ys = sorted({moved[f"c{x}_{y}"][1] for x, y in block})
+        assert info["scale_x"] == 2.0 and xs == list(range(xs[0], xs[0] + 39, 2))  # uniformly twice as far
+        if rows == 60:
+            assert info["scale_y"] == 2.0 and ys == list(range(ys[0], ys[0] + 39, 2))
+        else:   # as far as fits: 34 rows less one each for the three squeezed edge rows, uniformly
+            assert 1.5 < info["scale_y"] < 2 and ys[-1] - ys[0] >= 34 - 3 - 1
+            assert ys[14] - ys[5] < 1.8 * 9 and ys[4] - ys[0] > 1.4 * 4  # not 2x mid-block, 1x at its ends
+        for a in cells:
+            for b in cells:
+                assert (old[a][0] < old[b][0]) <= (moved[a][0] < moved[b][0])
+                assert (old[a][1] < old[b][1]) <= (moved[a][1] < moved[b][1])
 
 
 def test_board_registry_is_data():
