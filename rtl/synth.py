@@ -216,8 +216,9 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
 
     Works in logic-tile index space (rows without logic tiles are skipped), per axis (`_axis_map`):
     the bulk of the tiles grows `factor` times about its median (less if the die is too small), and
-    the few tiles outside the bulk are squeezed towards the edges. A tile whose carry chain continues from its left neighbour is put
-    right after that neighbour's new place. scale_x/scale_y: how much the middle 90% spread."""
+    the few tiles outside the bulk are squeezed towards the edges. A tile whose carry chain
+    continues from its left neighbour is put right after that neighbour's new place.
+    scale_x/scale_y: how much the middle 90% spread."""
     cols = sorted({x for x, _ in logic_tiles})
     rows = sorted({y for _, y in logic_tiles})
     if cols != list(range(cols[0], cols[-1] + 1)) or len(logic_tiles) != len(cols) * len(rows):
@@ -233,8 +234,8 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
     if not tiles:
         raise SynthError("spread_placement: no placed logic cells (was the design placed?)")
 
-    fx = _axis_map([ci[x] for x, _ in tiles], len(cols), factor)
-    fy = _axis_map([ri[y] for _, y in tiles], len(rows), factor)
+    xs, ys = [ci[x] for x, _ in tiles], [ri[y] for _, y in tiles]  # one entry per occupied tile
+    fx, fy = _axis_map(xs, len(cols), factor), _axis_map(ys, len(rows), factor)
     carry = {t for t, cl in tiles.items()
              if any(top["cells"][n].get("parameters", {}).get("MODE") == "CCU2" for n, _ in cl)}
     new: dict[tuple[int, int], tuple[int, int]] = {}
@@ -250,8 +251,8 @@ def spread_placement(design: dict, logic_tiles: set[tuple[int, int]], factor: fl
         ix, iy = new[(x, y)]
         for name, rest in cl:
             top["cells"][name]["attributes"]["NEXTPNR_BEL"] = f"X{cols[ix]}/Y{rows[iy]}/{rest}"
-    return {"factor": factor, "tiles": len(tiles), "scale_x": _bulk_scale([ci[x] for x, _ in tiles], fx),
-            "scale_y": _bulk_scale([ri[y] for _, y in tiles], fy)}
+    return {"factor": factor, "tiles": len(tiles),
+            "scale_x": _bulk_scale(xs, fx), "scale_y": _bulk_scale(ys, fy)}
 
 
 def _axis_map(idx: list[int], n: int, factor: float) -> dict[int, int]:

@@ -30,8 +30,8 @@ def register(sub) -> None:
                    help=f"nextpnr placer (default {DEFAULT_PLACER})")
     p.add_argument("--spread", type=float, default=1.0, metavar="S",
                    help="ECP5: place, move the placed logic tiles S times farther apart (squeezed where "
-                        "they reach the die's edges), then route; for large randomly wired networks that do not "
-                        "route packed (default 1: place and route in one nextpnr run)")
+                        "they reach the die's edges), then route; for large randomly wired networks that "
+                        "do not route packed (default 1: place and route in one nextpnr run)")
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
     p.add_argument("--no-pnr", action="store_true", help="ECP5: stop after yosys (cell counts, no Fmax)")
     add_json_flag(p)
