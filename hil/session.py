@@ -45,6 +45,9 @@ DEFAULT_TIMEOUT = 2.0
 DEFAULT_RETRIES = 12
 DEFAULT_WINDOW = 4
 MAX_RELOADS = 3
+# update(): unchanged gates between two changed ones are re-sent when the gap is at most this
+# (a LOAD frame's own overhead is about that many gate records)
+UPDATE_GAP = 4
 
 
 class LinkError(TransportError):
@@ -223,6 +226,32 @@ class Session:
         self._load()
 
     @_timed
+    def update(self, net: Netlist) -> int:
+        """Bring the board to `net` sending only the gates that differ from the loaded
+        netlist; a different shape (inputs, widths, classes) or no netlist yet is a full
+        load(). The tag stays, so a board reset in between is still detected by RUN.
+        Returns the number of gates sent."""
+        net.validate()
+        old = self.net
+        if (old is None or self.tag == 0
+                or (old.inputs, old.widths, old.classes) != (net.inputs, net.widths, net.classes)):
+            self.load(net)
+            return net.gates
+        tasks = deque()
+        for k, (lo, ln) in enumerate(zip(old.layers, net.layers)):
+            changed = np.flatnonzero((lo.a != ln.a) | (lo.b != ln.b) | (lo.op != ln.op))
+            tasks.extend((k, first, count) for first, count in _ranges(changed, UPDATE_GAP))
+        self.net = net
+        sent = sum(t[2] for t in tasks)
+        try:
+            self._send_gates(tasks)
+        except _BoardWasReset:
+            self.stats.reloads += 1
+            self._load()
+            return net.gates
+        return sent
+
+    @_timed
     def run(self, bits, mode: int = P.RunMode.SCORES, layer: int = 0,
             packed: np.ndarray | None = None, progress: Callable[[int], None] | None = None
             ) -> RunOutput:
@@ -327,22 +356,8 @@ class Session:
             cfg = P.Config(net.inputs, tuple(net.widths), net.classes, tag)
             self._single(P.Cmd.CONFIG, cfg.pack(), _expect_empty)
             self.tag = tag
-            per_frame = P.max_load_count(self.max_body)
-            tasks = deque((k, 0, layer.width) for k, layer in enumerate(net.layers))
-
-            def make(task):
-                k, first, count = task
-                count = min(count, self._frame_limit(per_frame))
-                if count < task[2]:
-                    tasks.appendleft((k, first + count, task[2] - count))
-                lay = net.layers[k]
-                sl = slice(first, first + count)
-                body = P.encode_load(k, first, lay.a[sl], lay.b[sl], lay.op[sl])
-                return _Req(P.Cmd.LOAD, body, _expect_empty, lambda r: None, task=(k, first, count),
-                            per_frame=per_frame)
-
             try:
-                self._pipeline(tasks, make)
+                self._send_gates(deque((k, 0, layer.width) for k, layer in enumerate(net.layers)))
                 if self.info().config_tag == self.tag:
                     return
             except _BoardWasReset:
@@ -350,6 +365,24 @@ class Session:
             self.stats.reloads += 1
         raise LinkError(f"{self.transport.url}: the board keeps losing its configuration while "
                         f"loading ({MAX_RELOADS + 1} attempts)")
+
+    def _send_gates(self, tasks: deque) -> None:
+        """LOAD frames for `tasks` of (layer, first, count) gate ranges of self.net."""
+        net = self.net
+        per_frame = P.max_load_count(self.max_body)
+
+        def make(task):
+            k, first, count = task
+            count = min(count, self._frame_limit(per_frame))
+            if count < task[2]:
+                tasks.appendleft((k, first + count, task[2] - count))
+            lay = net.layers[k]
+            sl = slice(first, first + count)
+            body = P.encode_load(k, first, lay.a[sl], lay.b[sl], lay.op[sl])
+            return _Req(P.Cmd.LOAD, body, _expect_empty, lambda r: None, task=(k, first, count),
+                        per_frame=per_frame)
+
+        self._pipeline(tasks, make)
 
     def _frame_limit(self, per_frame: int) -> int:
         return max(1, int(per_frame * self._shrink))
@@ -497,6 +530,16 @@ class Session:
             tasks.appendleft(req.task)      # re-split into smaller frames (fresh seqs)
         else:
             redo.append(req)
+
+
+def _ranges(idx: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Sorted indices -> (first, count) runs, joining runs at most `gap` apart."""
+    if idx.size == 0:
+        return []
+    cut = np.flatnonzero(np.diff(idx) > gap + 1)
+    starts = np.concatenate([[0], cut + 1])
+    ends = np.concatenate([cut, [idx.size - 1]])
+    return [(int(idx[s]), int(idx[e] - idx[s] + 1)) for s, e in zip(starts, ends)]
 
 
 def _expect_empty(f) -> None:

@@ -41,7 +41,7 @@ class Progress:
             self._rich.update(self._task, advance=n, info=info)
             return
         now = time.perf_counter()
-        if now - self._last >= self.every_s or (self.total and self.done >= self.total):
+        if now - self._last >= self.every_s or (n and self.total and self.done >= self.total):
             self._last = now
             of = f"/{self.total}" if self.total else ""
             print(f"{self.description}: {self.done}{of} [{now - self._t0:.1f}s] {info}",

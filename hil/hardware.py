@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+"""A board seen through a placement, in the netlist's own terms.
+
+    hw = Hardware(session, slots)        # slots: a measured SlotMap, or None to place as is
+    hw.push(net)                         # only the gates that changed since the last push go
+    hw.scores(bits)                      # the netlist's class scores as the board computed them
+    hw.layer_bits(bits, k)               # layer k's outputs on the board, in netlist order
+
+The training loop never sees physical slots: placement (hil.placement) is applied on the
+way to the board and undone on the way back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hil import placement as PL
+from host.netlist import Netlist
+from rtl import protocol as P
+
+
+class Hardware:
+    def __init__(self, session, slots: PL.SlotMap | None = None):
+        self.session, self.slots = session, slots
+        self.net: Netlist | None = None
+        self.placement: PL.Placement | None = None
+        self._layouts: dict = {}
+        self.gates_sent = 0
+
+    def layout(self, widths: list[int], classes: int) -> PL.Placement:
+        key = (tuple(widths), classes)
+        if key not in self._layouts:
+            self._layouts[key] = (PL.identity(widths) if self.slots is None else
+                                  PL.place(widths, classes, self.slots, self.session.capacity))
+        return self._layouts[key]
+
+    def push(self, net: Netlist) -> int:
+        """Bring the board to `net`; returns the number of gates sent."""
+        pl = self.layout(net.widths, net.classes)
+        phys = pl.apply(net)
+        self.session.check_capacity(phys)
+        sent = self.session.update(phys)
+        self.net, self.placement = net, pl
+        self.gates_sent += sent
+        return sent
+
+    def scores(self, bits: np.ndarray) -> np.ndarray:
+        out = self.session.run(bits)
+        return out.scores - self.placement.score_offset
+
+    def layer_bits(self, bits: np.ndarray, k: int) -> np.ndarray:
+        out = self.session.run(bits, mode=P.RunMode.LAYER_BITS, layer=k)
+        return self.placement.logical_bits(k, out.bits)
