@@ -54,6 +54,9 @@ class HilConfig:
     batch_size: int = 100
     method: str = "hil"          # hil (the board's outputs drive training) or software (baseline)
     remap: bool = True           # place around dead slots measured on the board
+    copies: int = 1              # copies of the network on the board, voting in each class score
+    twin_noise: float | None = 0.0   # flips injected where the twin computes on its own (software
+                                     # method, progressive suffix); None: the rate the board shows
     progressive: bool = False    # freeze layers into the board one at a time from the input
     eval_passes: int = 1         # hardware test passes per evaluation (averaged; for flips)
     seed: int = 0
@@ -61,7 +64,7 @@ class HilConfig:
     def check(self) -> "HilConfig":
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r} ({', '.join(METHODS)})")
-        for name in ("batch_size", "eval_passes"):
+        for name in ("batch_size", "eval_passes", "copies"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.epochs < 0:
@@ -70,6 +73,8 @@ class HilConfig:
             raise ValueError("--lr must be positive")
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"unknown --schedule {self.schedule!r} (cosine, constant)")
+        if self.twin_noise is not None and not 0 <= self.twin_noise < 0.5:
+            raise ValueError(f"--twin-noise must be in [0, 0.5) or auto, got {self.twin_noise}")
         if self.progressive and self.method != "hil":
             raise ValueError("--progressive needs the hil method")
         return self
@@ -146,6 +151,7 @@ class _Loop:
                       if cfg.schedule == "cosine" else None)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.xte_t = torch.from_numpy(self.xte).float()
+        self.noise = cfg.twin_noise or 0.0
 
     # -- what the board computes ----------------------------------------------------------
     def stage(self, epoch: int) -> int:
@@ -167,7 +173,7 @@ class _Loop:
         full = j == len(net.layers)
         return {"hw_test_acc": test, "hw_test_acc_passes": test_passes, "hw_train_acc": train,
                 "on_board": j, "sw_test_acc": float((predict_from_scores(sw) == self.yte).mean()),
-                "mismatches": int((scores != sw).any(axis=1).sum()) if full else None}
+                "mismatches": int((scores != sw * self.hw.copies).any(axis=1).sum()) if full else None}
 
     def _hw_acc(self, net: Netlist, j: int, x: np.ndarray, y: np.ndarray):
         accs = []
@@ -201,7 +207,8 @@ class _Loop:
             idx = perm[s:s + cfg.batch_size]
             xb, yb = self.xtr[idx], torch.from_numpy(self.ytr[idx])
             if cfg.method == "software":
-                logits = model(torch.from_numpy(xb).float())
+                h = self._twin(torch.from_numpy(xb).float(), self.layers)
+                logits = h.reshape(len(h), model.arch.classes, -1).sum(-1) / model.arch.tau
             else:
                 net = discretize(model, encoding=self.net0.encoding)
                 sent += self.hw.push(_prefix(net, j))
@@ -228,13 +235,21 @@ class _Loop:
         self.last_net = net
         return rec
 
+    def _twin(self, h: torch.Tensor, layers) -> torch.Tensor:
+        """The relaxed layers on their own, each output flipped at random with probability
+        `self.noise` (noise injection: the twin learns to live with a noisy board)."""
+        for layer in layers:
+            h = layer(h)
+            if self.noise:
+                m = (torch.rand(h.shape, generator=self.gen) < self.noise).float()
+                h = h + m * (1 - 2 * h)
+        return h
+
     def _hw_forward(self, xb: np.ndarray, j: int) -> torch.Tensor:
         """Logits whose values are the board's and whose gradient is the twin's."""
         tau = self.model.arch.tau
         if self.cfg.progressive:
-            h = torch.from_numpy(self.hw.layer_bits(xb, j - 1)).float()
-            for layer in self.layers[j:]:
-                h = layer(h)
+            h = self._twin(torch.from_numpy(self.hw.layer_bits(xb, j - 1)).float(), self.layers[j:])
         else:
             h = torch.from_numpy(xb).float()
             for k, layer in enumerate(self.layers):
@@ -308,16 +323,22 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
                   "before": before, "slots": slots.summary() if slots else None}
         state = {"config": asdict(cfg), "epoch": 0, "header": header,
                  "slots": slots.to_dict() if slots else None}
-        loop = _Loop(cfg, model, net0, Hardware(session, slots), data, rec)
+        loop = _Loop(cfg, model, net0, Hardware(session, slots, cfg.copies), data, rec)
         loop.last_net = net0
-        if cfg.remap:
+        if cfg.remap or cfg.copies > 1:
             header["placement"] = loop.hw.layout(net0.widths, net0.classes).summary()
         first = loop.hw_eval(net0, loop.stage(1) if cfg.progressive else len(net0.layers))
         rec0 = {"epoch": 0, "stage": loop.stage(1), "train_loss": None,
                 "relaxed_test_acc": _relaxed_acc(model, loop.xte_t, loop.yte), **first,
                 "gates_sent": loop.hw.gates_sent, "gates_changed": 0, "seconds": 0.0,
                 "link_samples_per_s": None}
-        log(f"hil: epoch 0 (placed{' around dead slots' if cfg.remap else ''}): hardware "
+        if cfg.twin_noise is None:
+            loop.noise = loop.hw.flip_rate(loop.xtr[:1024])
+            log(f"hil: the board's gate outputs flip with p = {loop.noise:.4g} (measured); the "
+                f"twin injects that")
+        header["twin_noise"] = state["noise"] = loop.noise
+        log(f"hil: epoch 0 (placed{' around dead slots' if cfg.remap else ''}"
+            f"{f', {cfg.copies} copies' if cfg.copies > 1 else ''}): hardware "
             f"test accuracy {first['hw_test_acc']:.4f}")
         _keep_best(state, loop, rec0)
         rec.save_state(_state(state, loop, [rec0]))
@@ -326,7 +347,8 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
     else:
         slots = PL.SlotMap.from_dict(state["slots"]) if state["slots"] else None
         model.load_state_dict(state["model"])
-        loop = _Loop(cfg, model, net0, Hardware(session, slots), data, rec)
+        loop = _Loop(cfg, model, net0, Hardware(session, slots, cfg.copies), data, rec)
+        loop.noise = state["noise"]
         loop.opt.load_state_dict(state["optimizer"])
         if loop.sched is not None:
             loop.sched.load_state_dict(state["scheduler"])
@@ -352,9 +374,9 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
     loop.model.load_state_dict(best["model"])
     final = discretize(loop.model, encoding=net0.encoding, dataset=name)
     rec.save_netlist(final)
-    if loop.hw.slots is not None:
-        rec.save_placement(loop.hw.layout(final.widths, final.classes).apply(final))
     header = rec.read_config()
+    if header.get("placement"):
+        rec.save_placement(loop.hw.layout(final.widths, final.classes).apply(final))
     before = header["before"]["hw_test_acc"]
     h = rec.history
     kept = h[best["epoch"]]

@@ -2,14 +2,18 @@
 """A board seen through a placement, in the netlist's own terms.
 
     hw = Hardware(session, slots)        # slots: a measured SlotMap, or None to place as is
+    hw = Hardware(session, slots, copies=3)   # three copies voting in every class score
     hw.push(net)                         # only the gates that changed since the last push go
     hw.scores(bits)                      # the netlist's class scores as the board computed them
+                                         # (times hw.copies)
     hw.layer_bits(bits, k)               # layer k's outputs on the board, in netlist order
 
 The training loop never sees physical slots: placement (hil.placement) is applied on the
 way to the board and undone on the way back.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -19,8 +23,10 @@ from rtl import protocol as P
 
 
 class Hardware:
-    def __init__(self, session, slots: PL.SlotMap | None = None):
-        self.session, self.slots = session, slots
+    def __init__(self, session, slots: PL.SlotMap | None = None, copies: int = 1):
+        if slots is None and copies > 1:
+            slots = PL.SlotMap.all_good(session.capacity.max_gates)
+        self.session, self.slots, self.copies = session, slots, copies
         self.net: Netlist | None = None
         self.placement: PL.Placement | None = None
         self._layouts: dict = {}
@@ -30,7 +36,8 @@ class Hardware:
         key = (tuple(widths), classes)
         if key not in self._layouts:
             self._layouts[key] = (PL.identity(widths) if self.slots is None else
-                                  PL.place(widths, classes, self.slots, self.session.capacity))
+                                  PL.place(widths, classes, self.slots, self.session.capacity,
+                                           self.copies))
         return self._layouts[key]
 
     def push(self, net: Netlist) -> int:
@@ -44,8 +51,13 @@ class Hardware:
         return sent
 
     def scores(self, bits: np.ndarray) -> np.ndarray:
-        out = self.session.run(bits)
-        return out.scores - self.placement.score_offset
+        return self.placement.logical_scores(self.session.run(bits).scores)
+
+    def flip_rate(self, bits: np.ndarray) -> float:
+        """The probability that a gate output flips per evaluation, as measured: two runs of
+        layer 0 on the same inputs disagree in a fraction d = 2p(1-p) of its bits."""
+        d = float((self.layer_bits(bits, 0) != self.layer_bits(bits, 0)).mean())
+        return (1 - math.sqrt(max(0.0, 1 - 2 * d))) / 2
 
     def layer_bits(self, bits: np.ndarray, k: int) -> np.ndarray:
         out = self.session.run(bits, mode=P.RunMode.LAYER_BITS, layer=k)

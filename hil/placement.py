@@ -7,7 +7,7 @@ around bad cells).
     pl = place(net.widths, net.classes, slots, board.capacity)
     board.load(pl.apply(net))                 # the physical netlist
     pl.logical_bits(k, bits)                  # the board's layer-k bits in the netlist's order
-    scores = board_scores - pl.score_offset   # the netlist's own class scores
+    scores = pl.logical_scores(board_scores)  # the netlist's own class scores
 
 The engine stores layer k's gate j in slot base_k + j, each layer starting on a new row of
 `gates_per_cycle` slots (rtl.protocol.gate_slots). `probe` loads every slot with FALSE and
@@ -21,6 +21,10 @@ GroupSum shape: every class group gets the same widened size, its gates on good 
 and padding that reads 1 (dead slots stuck at 1, topped up with TRUE gates on good ones)
 in equal number in every group. Each class score is then the netlist's score plus that
 number, `score_offset`, and argmax and ties are unchanged.
+
+With `copies` = R > 1 the netlist is placed R times side by side (copy r of a layer reads
+copy r of the layer before) and every class group counts all copies' gates: on a board
+whose gates flip at random, the class scores are a vote of R independent evaluations.
 """
 from __future__ import annotations
 
@@ -105,9 +109,13 @@ def probe(board, samples: int | None = None) -> SlotMap:
 class Placement:
     """Where each gate of a netlist shape goes: `apply(net)` gives the physical netlist."""
     widths: list[int]             # physical layer widths
-    positions: list[np.ndarray]   # per layer: physical index of each logical gate
+    positions: list[np.ndarray]   # per layer: [copies, width] physical index of each gate copy
     ones: np.ndarray              # last layer: padding slots given a TRUE gate
-    score_offset: int             # physical class score = logical score + score_offset
+    score_offset: int             # physical class score = copies x logical score + score_offset
+
+    @property
+    def copies(self) -> int:
+        return int(self.positions[0].shape[0])
 
     def apply(self, net: Netlist) -> Netlist:
         layers, prev = [], None
@@ -115,29 +123,40 @@ class Placement:
             op = np.full(width, FALSE, np.uint8)
             pa = np.zeros(width, np.int32)
             pb = np.zeros(width, np.int32)
-            op[pos] = lay.op
-            pa[pos] = lay.a if prev is None else prev[lay.a]
-            pb[pos] = lay.b if prev is None else prev[lay.b]
+            for r, p in enumerate(pos):          # copy r reads copy r of the layer before
+                op[p] = lay.op
+                pa[p] = lay.a if prev is None else prev[r][lay.a]
+                pb[p] = lay.b if prev is None else prev[r][lay.b]
             layers.append(Layer(pa, pb, op))
             prev = pos
         layers[-1].op[self.ones] = TRUE
         return Netlist(inputs=net.inputs, layers=layers, classes=net.classes, tau=net.tau,
-                       encoding=net.encoding, extra={"placement": {"score_offset": self.score_offset}})
+                       encoding=net.encoding, extra={"placement": self.summary()})
 
     def logical_bits(self, k: int, bits: np.ndarray) -> np.ndarray:
-        return bits[:, self.positions[k]]
+        """The board's layer-k bits in the netlist's order (the first copy's)."""
+        return bits[:, self.positions[k][0]]
+
+    def logical_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Physical class scores -> the sum of the copies' scores, in the netlist's scale
+        times `copies` (same argmax and ties)."""
+        return scores - self.score_offset
 
     def summary(self) -> dict:
-        return {"physical_widths": list(self.widths), "score_offset": self.score_offset}
+        return {"physical_widths": list(self.widths), "score_offset": self.score_offset,
+                "copies": self.copies}
 
 
 def identity(widths: list[int]) -> Placement:
-    return Placement(list(widths), [np.arange(w) for w in widths], np.zeros(0, np.int64), 0)
+    return Placement(list(widths), [np.arange(w)[None] for w in widths], np.zeros(0, np.int64), 0)
 
 
-def place(widths: list[int], classes: int, slots: SlotMap, info: P.Info) -> Placement:
+def place(widths: list[int], classes: int, slots: SlotMap, info: P.Info, copies: int = 1) -> Placement:
     """Lay a netlist of these layer widths out on the good slots of a board with capacity
-    `info` (see the module doc)."""
+    `info` (see the module doc); `copies` > 1 places that many copies of the network side by
+    side, each class group counting every copy's gates (a vote against random flips)."""
+    if copies < 1:
+        raise ValueError(f"copies must be >= 1, got {copies}")
     good = slots.stuck == GOOD
     row = info.gates_per_cycle
     phys, positions = [], []
@@ -145,10 +164,11 @@ def place(widths: list[int], classes: int, slots: SlotMap, info: P.Info) -> Plac
     base = 0
     for k, n in enumerate(widths):
         if k < len(widths) - 1:
-            pos = _place_hidden(good, base, n, info.max_width)
-            width = int(pos[-1]) + 1
+            pos = _place_hidden(good, base, n * copies, info.max_width).reshape(copies, n)
+            width = int(pos.max()) + 1
         else:
-            pos, width, ones, offset = _place_groups(slots.stuck, base, n, classes, info.max_width)
+            pos, width, ones, offset = _place_groups(slots.stuck, base, n, classes, info.max_width,
+                                                     copies)
         phys.append(width)
         positions.append(pos)
         base += -(-width // row) * row
@@ -166,9 +186,11 @@ def _place_hidden(good: np.ndarray, base: int, n: int, max_width: int) -> np.nda
     return free[:n].astype(np.int64)
 
 
-def _place_groups(stuck: np.ndarray, base: int, n: int, classes: int, max_width: int):
-    """The last layer: (positions, physical width, TRUE padding positions, ones per group)."""
-    per = n // classes
+def _place_groups(stuck: np.ndarray, base: int, n: int, classes: int, max_width: int, copies: int):
+    """The last layer: (positions [copies, n], physical width, TRUE padding positions,
+    ones per group)."""
+    gs = n // classes
+    per = gs * copies
     for g in range(per, max_width // classes + 1):
         seg = stuck[base:base + g * classes]
         if seg.size < g * classes:
@@ -182,9 +204,9 @@ def _place_groups(stuck: np.ndarray, base: int, n: int, classes: int, max_width:
         pos, pad = [], []
         for c in range(classes):
             free = np.flatnonzero(good[c]) + c * g
-            pos.append(free[:per])
+            pos.append(free[:per].reshape(copies, gs))
             pad.append(free[per:per + top - int(ones[c])])
-        return (np.concatenate(pos).astype(np.int64), g * classes,
+        return (np.concatenate(pos, axis=1).astype(np.int64), g * classes,
                 np.concatenate(pad).astype(np.int64), top)
-    raise PlacementError(f"the last layer's {classes} class groups of {per} gates do not fit the "
+    raise PlacementError(f"the last layer's {classes} class groups of {per} gate copies do not fit the "
                          f"good slots within a width of {max_width}")

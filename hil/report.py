@@ -94,6 +94,19 @@ def _row(h: dict, pct) -> str:
             f"| {pct(h['sw_test_acc'])} | {pct(h['hw_test_acc'])} | {mism} | {h['gates_sent']} |")
 
 
+def _placement_line(slots: dict | None, pl: dict | None) -> str:
+    line = ""
+    if slots:
+        line += (f"{slots['good']} of {slots['slots']} gate slots computed; {slots['stuck_0']} read "
+                 f"a constant 0 and {slots['stuck_1']} a constant 1 (measured by loading constants "
+                 f"and reading them back). ")
+    if not pl:
+        return line + "The netlist was loaded as it is (no placement)."
+    copies = f" in {pl['copies']} copies that vote in every class score" if pl["copies"] > 1 else ""
+    return line + (f"The netlist was placed{' around them' if slots else ''}{copies}: physical "
+                   f"widths {pl['physical_widths']}, every class score +{pl['score_offset']}.")
+
+
 def write(out_dir: str, header: dict, history: list[dict], summary: dict) -> None:
     p = lambda name: os.path.join(out_dir, name)  # noqa: E731
     curves(p("curves.png"), history, header["before"])
@@ -103,13 +116,7 @@ def write(out_dir: str, header: dict, history: list[dict], summary: dict) -> Non
     cfg = header["config"]
     pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     rows = "\n".join(_row(h, pct) for h in history)
-    slots = header.get("slots")
-    slot_line = (f"{slots['good']} of {slots['slots']} gate slots computed; {slots['stuck_0']} read "
-                 f"a constant 0 and {slots['stuck_1']} a constant 1 (measured by loading constants "
-                 f"and reading them back). The netlist was placed around them: physical widths "
-                 f"{header['placement']['physical_widths']}, every class score "
-                 f"+{header['placement']['score_offset']}." if slots else
-                 "The netlist was loaded as it is (no placement around dead slots).")
+    slot_line = _placement_line(header.get("slots"), header.get("placement"))
     text = f"""# Hardware-in-the-loop run: {header['dataset']} on `{header['board']}`
 
 Made by `{header.get('command') or 'lgn hil'}`.
@@ -134,6 +141,6 @@ Method `{cfg['method']}`{', progressive' if cfg['progressive'] else ''}, lr {cfg
 |---|---|---|---|---|---|---|---|
 {rows}
 
-Files: `config.json`, `metrics.csv`, `metrics.json`, `summary.json`, `netlist.json` (fine-tuned){', `placed.json` (what the board ran)' if slots else ''}.
+Files: `config.json`, `metrics.csv`, `metrics.json`, `summary.json`, `netlist.json` (fine-tuned){', `placed.json` (what the board ran)' if header.get('placement') else ''}.
 """
     write_atomic(p("report.md"), text.encode())
