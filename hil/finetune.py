@@ -400,11 +400,12 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
 
 def _keep_best(state: dict, loop: _Loop, r: dict) -> None:
     """The netlist kept at the end is the epoch whose whole network on the board did best
-    on the training split (the earliest on a tie): the test split never chooses."""
+    on the training split (the earliest on a tie): the test split never chooses. The
+    software baseline cannot read the board, so it keeps its last epoch."""
     if r["on_board"] != len(loop.layers):
         return
     best = state.get("best")
-    if best is None or r["hw_train_acc"] > best["hw_train_acc"]:
+    if best is None or r["hw_train_acc"] > best["hw_train_acc"] or loop.cfg.method == "software":
         state["best"] = {"epoch": r["epoch"], "hw_train_acc": r["hw_train_acc"],
                          "model": copy.deepcopy(loop.model.state_dict())}
 

@@ -25,7 +25,7 @@ def save_fig(fig, path: str) -> None:
     os.replace(tmp, path)
 
 
-def curves(path: str, history: list[dict], before: dict) -> None:
+def curves(path: str, history: list[dict], before: dict, kept: int) -> None:
     """Loss, and test accuracy per epoch: relaxed twin, software model, hardware."""
     plt = _pyplot()
     ep = [h["epoch"] for h in history]
@@ -35,6 +35,8 @@ def curves(path: str, history: list[dict], before: dict) -> None:
         ax1.plot(*zip(*tl), marker="o")
     ax1.set(xlabel="epoch", ylabel="loss on the board's outputs", title="training loss")
     ax2.plot(ep, [100 * h["hw_test_acc"] for h in history], marker="o", lw=2, label="on the board")
+    ax2.plot([kept], [100 * history[kept]["hw_test_acc"]], marker="*", ms=16, color="tab:blue",
+             mec="black", ls="none", label="netlist kept")
     ax2.plot(ep, [100 * h["sw_test_acc"] for h in history], marker=".", label="software model (discrete)")
     ax2.plot(ep, [100 * h["relaxed_test_acc"] for h in history], ls=":", label="relaxed twin")
     ax2.axhline(100 * before["hw_test_acc"], color="tab:red", ls="--", lw=1,
@@ -50,9 +52,11 @@ def curves(path: str, history: list[dict], before: dict) -> None:
 def before_after(path: str, header: dict, history: list[dict], summary: dict) -> None:
     """Bars: the board as trained, after placement, after fine-tuning, against software."""
     plt = _pyplot()
-    labels = ["as trained", "placed" if header["config"].get("remap") else "epoch 0", "fine-tuned"]
-    hw = [header["before"]["hw_test_acc"], history[0]["hw_test_acc"], history[-1]["hw_test_acc"]]
-    sw = [header["before"]["sw_test_acc"], history[0]["sw_test_acc"], history[-1]["sw_test_acc"]]
+    labels = ["as trained", "placed" if header.get("placement") else "epoch 0",
+              f"fine-tuned (epoch {summary['kept_epoch']} kept)"]
+    kept = history[summary["kept_epoch"]]
+    hw = [header["before"]["hw_test_acc"], history[0]["hw_test_acc"], kept["hw_test_acc"]]
+    sw = [header["before"]["sw_test_acc"], history[0]["sw_test_acc"], kept["sw_test_acc"]]
     x = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(6, 3.6))
     b1 = ax.bar(x - 0.2, [100 * v for v in sw], 0.4, label="software model", color="lightgray")
@@ -109,7 +113,7 @@ def _placement_line(slots: dict | None, pl: dict | None) -> str:
 
 def write(out_dir: str, header: dict, history: list[dict], summary: dict) -> None:
     p = lambda name: os.path.join(out_dir, name)  # noqa: E731
-    curves(p("curves.png"), history, header["before"])
+    curves(p("curves.png"), history, header["before"], summary["kept_epoch"])
     before_after(p("before_after.png"), header, history, summary)
     trained = Netlist.load(os.path.join(header["run"], "netlist.json"))
     gate_histogram(p("gates.png"), trained, Netlist.load(p("netlist.json")))
@@ -117,6 +121,7 @@ def write(out_dir: str, header: dict, history: list[dict], summary: dict) -> Non
     pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     rows = "\n".join(_row(h, pct) for h in history)
     slot_line = _placement_line(header.get("slots"), header.get("placement"))
+    kept = history[summary["kept_epoch"]]
     text = f"""# Hardware-in-the-loop run: {header['dataset']} on `{header['board']}`
 
 Made by `{header.get('command') or 'lgn hil'}`.
@@ -124,12 +129,13 @@ Made by `{header.get('command') or 'lgn hil'}`.
 | | software model | on the board |
 |---|---|---|
 | as trained | {pct(header['before']['sw_test_acc'])} | {pct(header['before']['hw_test_acc'])} |
-| epoch 0 ({'placed' if cfg['remap'] else 'loaded'}) | {pct(history[0]['sw_test_acc'])} | {pct(history[0]['hw_test_acc'])} |
-| after {summary['epochs']} epochs | {pct(history[-1]['sw_test_acc'])} | **{pct(history[-1]['hw_test_acc'])}** |
+| epoch 0 ({'placed' if header.get('placement') else 'loaded'}) | {pct(history[0]['sw_test_acc'])} | {pct(history[0]['hw_test_acc'])} |
+| after {summary['epochs']} epochs (epoch {summary['kept_epoch']} kept) | {pct(kept['sw_test_acc'])} | **{pct(kept['hw_test_acc'])}** |
 
 Method `{cfg['method']}`{', progressive' if cfg['progressive'] else ''}, lr {cfg['lr']}, batch
 {cfg['batch_size']}, seed {cfg['seed']}, {cfg['eval_passes']} hardware test pass(es) per evaluation;
-{summary['seconds']} s in all. {slot_line}
+{summary['seconds']} s in all. {slot_line} The netlist kept is the epoch that did best on the
+board on the training split (the software method, blind to the board, keeps its last).
 
 ![accuracy per epoch](curves.png)
 
