@@ -31,6 +31,9 @@ METHODS = {
     "hil": dict(method="hil", remap=False),              # training on the board's outputs alone
     "remap": dict(method="hil", remap=True, epochs=0),   # placement around dead slots alone
     "remap+hil": dict(method="hil", remap=True),         # both
+    "noise": dict(method="software", remap=False, twin_noise=None),  # twin trained with the
+                                                                     # board's measured flip rate
+    "copies3": dict(method="hil", remap=True, copies=3, epochs=0),   # three voting copies
 }
 KEYS = ["fault", "level", "seed", "method", "epochs", "acc_before", "acc_after", "sw_acc_after",
         "kept_epoch", "seconds"]

@@ -21,6 +21,15 @@ def _ints(s: str) -> list[int]:
         raise ValueError(f"expected comma-separated integers, got {s!r}") from None
 
 
+def _noise(s: str) -> float | None:
+    if s == "auto":
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        raise ValueError(f"--twin-noise takes a probability or 'auto', got {s!r}") from None
+
+
 def _training_args(p, run_required: bool) -> None:
     from hil.finetune import HilConfig
     d = HilConfig()
@@ -37,6 +46,7 @@ def _training_args(p, run_required: bool) -> None:
 
 def register(sub) -> None:
     from hil.cli import add_json_flag
+    from hil.sweep import METHODS
     p = sub.add_parser("hil", help="hardware-in-the-loop fine-tuning; `lgn hil sweep`: fault studies",
                        description="Fine-tune a trained run with the board's real outputs: forward on "
                                    "the board, backward through the relaxed twin. Records, plots and "
@@ -47,6 +57,11 @@ def register(sub) -> None:
                    help="hil: train on the board's outputs; software: the baseline that never reads them")
     p.add_argument("--no-remap", action="store_true",
                    help="do not place the netlist around gate slots the board shows to be dead")
+    p.add_argument("--copies", type=int, default=1,
+                   help="place N copies of the network that vote in every class score (noisy boards)")
+    p.add_argument("--twin-noise", type=_noise, default=0.0, metavar="P|auto",
+                   help="flips injected where the twin computes on its own (software method, progressive "
+                        "suffix); auto: the rate measured on the board")
     p.add_argument("--progressive", action="store_true",
                    help="freeze layers into the board one at a time from the input side")
     p.add_argument("--out", help="records folder (default RUN/hil)")
@@ -66,7 +81,7 @@ def register(sub) -> None:
     s.add_argument("--flip", type=_floats, default=[], help="flip probabilities, e.g. 0.001,0.01,0.05,0.1")
     s.add_argument("--fault-seeds", type=_ints, default=[1, 2, 3], help="default 1,2,3")
     s.add_argument("--methods", default="software,hil,remap,remap+hil",
-                   help="comma-separated: software, hil, remap, remap+hil (default all)")
+                   help="comma-separated, of: " + ", ".join(METHODS) + " (default software,hil,remap,remap+hil)")
     s.add_argument("--flip-passes", type=int, default=5, help="hardware test passes per evaluation under flips")
     s.add_argument("--out", help="output folder (default RUN/sweep)")
     add_json_flag(s)
@@ -87,7 +102,8 @@ def run(args) -> dict:
     if not args.board or not args.run:
         raise UsageError("give --board URL (sim, sim?faults=..., tcp://host:port, a serial device) "
                          "and --run DIR (a `lgn train` run folder)")
-    cfg = _config(args, method=args.method, remap=not args.no_remap, progressive=args.progressive)
+    cfg = _config(args, method=args.method, remap=not args.no_remap, progressive=args.progressive,
+                  copies=args.copies, twin_noise=args.twin_noise)
     out = args.out or os.path.join(args.run, "hil")
     if args.fresh:
         RunRecord(out).clear()
