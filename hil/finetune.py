@@ -55,6 +55,7 @@ class HilConfig:
     method: str = "hil"          # hil (the board's outputs drive training) or software (baseline)
     remap: bool = True           # place around dead slots measured on the board
     copies: int = 1              # copies of the network on the board, voting in each class score
+                                 # (0: as many as fit)
     twin_noise: float | None = 0.0   # flips injected where the twin computes on its own (software
                                      # method, progressive suffix); None: the rate the board shows
     progressive: bool = False    # freeze layers into the board one at a time from the input
@@ -64,7 +65,9 @@ class HilConfig:
     def check(self) -> "HilConfig":
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r} ({', '.join(METHODS)})")
-        for name in ("batch_size", "eval_passes", "copies"):
+        if self.copies < 0:
+            raise ValueError(f"--copies must be >= 0 (0: as many as fit), got {self.copies}")
+        for name in ("batch_size", "eval_passes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.epochs < 0:
@@ -173,7 +176,7 @@ class _Loop:
         full = j == len(net.layers)
         return {"hw_test_acc": test, "hw_test_acc_passes": test_passes, "hw_train_acc": train,
                 "on_board": j, "sw_test_acc": float((predict_from_scores(sw) == self.yte).mean()),
-                "mismatches": int((scores != sw * self.hw.copies).any(axis=1).sum()) if full else None}
+                "mismatches": int((scores != sw * self.hw.copies_placed).any(axis=1).sum()) if full else None}
 
     def _hw_acc(self, net: Netlist, j: int, x: np.ndarray, y: np.ndarray):
         accs = []
@@ -325,7 +328,7 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
                  "slots": slots.to_dict() if slots else None}
         loop = _Loop(cfg, model, net0, Hardware(session, slots, cfg.copies), data, rec)
         loop.last_net = net0
-        if cfg.remap or cfg.copies > 1:
+        if cfg.remap or cfg.copies != 1:
             header["placement"] = loop.hw.layout(net0.widths, net0.classes).summary()
         first = loop.hw_eval(net0, loop.stage(1) if cfg.progressive else len(net0.layers))
         rec0 = {"epoch": 0, "stage": loop.stage(1), "train_loss": None,
@@ -338,7 +341,7 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
                 f"twin injects that")
         header["twin_noise"] = state["noise"] = loop.noise
         log(f"hil: epoch 0 (placed{' around dead slots' if cfg.remap else ''}"
-            f"{f', {cfg.copies} copies' if cfg.copies > 1 else ''}): hardware "
+            f"{f', {loop.hw.copies_placed} copies' if cfg.copies != 1 else ''}): hardware "
             f"test accuracy {first['hw_test_acc']:.4f}")
         _keep_best(state, loop, rec0)
         rec.save_state(_state(state, loop, [rec0]))

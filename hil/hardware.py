@@ -24,7 +24,8 @@ from rtl import protocol as P
 
 class Hardware:
     def __init__(self, session, slots: PL.SlotMap | None = None, copies: int = 1):
-        if slots is None and copies > 1:
+        """copies: copies of the network placed side by side (0: as many as fit)."""
+        if slots is None and copies != 1:
             slots = PL.SlotMap.all_good(session.capacity.max_gates)
         self.session, self.slots, self.copies = session, slots, copies
         self.net: Netlist | None = None
@@ -35,10 +36,19 @@ class Hardware:
     def layout(self, widths: list[int], classes: int) -> PL.Placement:
         key = (tuple(widths), classes)
         if key not in self._layouts:
-            self._layouts[key] = (PL.identity(widths) if self.slots is None else
-                                  PL.place(widths, classes, self.slots, self.session.capacity,
-                                           self.copies))
+            self._layouts[key] = (PL.identity(widths) if self.slots is None else self._place(widths, classes))
         return self._layouts[key]
+
+    def _place(self, widths: list[int], classes: int) -> PL.Placement:
+        info = self.session.capacity
+        if self.copies:
+            return PL.place(widths, classes, self.slots, info, self.copies)
+        for r in range(max(1, info.max_width // max(widths)), 1, -1):
+            try:
+                return PL.place(widths, classes, self.slots, info, r)
+            except PL.PlacementError:
+                pass
+        return PL.place(widths, classes, self.slots, info, 1)
 
     def push(self, net: Netlist) -> int:
         """Bring the board to `net`; returns the number of gates sent."""
@@ -49,6 +59,10 @@ class Hardware:
         self.net, self.placement = net, pl
         self.gates_sent += sent
         return sent
+
+    @property
+    def copies_placed(self) -> int:
+        return self.placement.copies
 
     def scores(self, bits: np.ndarray) -> np.ndarray:
         return self.placement.logical_scores(self.session.run(bits).scores)

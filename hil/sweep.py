@@ -33,9 +33,9 @@ METHODS = {
     "remap+hil": dict(method="hil", remap=True),         # both
     "noise": dict(method="software", remap=False, twin_noise=None),  # twin trained with the
                                                                      # board's measured flip rate
-    "copies3": dict(method="hil", remap=True, copies=3, epochs=0),   # three voting copies
+    "copies": dict(method="hil", remap=True, copies=0, epochs=0),    # as many voting copies as fit
 }
-KEYS = ["fault", "level", "seed", "method", "epochs", "acc_before", "acc_after", "sw_acc_after",
+KEYS = ["fault", "level", "seed", "method", "epochs", "sw_acc_before", "acc_before", "acc_after", "sw_acc_after",
         "kept_epoch", "seconds"]
 
 
@@ -82,7 +82,8 @@ def sweep(run_dir: str, out_dir: str, stuck=(), flip=(), seeds=(1,), methods=("h
                              resume=os.path.exists(os.path.join(d, "state.pt")),
                              command=f"lgn hil sweep (board {url}, method {method})")
             row = {"fault": kind, "level": level, "seed": seed, "method": method, "epochs": c.epochs,
-                   **{k: s[k] for k in ("acc_before", "acc_after", "sw_acc_after", "kept_epoch", "seconds")}}
+                   **{k: s[k] for k in ("sw_acc_before", "acc_before", "acc_after", "sw_acc_after",
+                                        "kept_epoch", "seconds")}}
             rows.append(row)
             bar.advance(1, last=f"{kind} {level:g} seed {seed} {method}: "
                                 f"{row['acc_before']:.3f} -> {row['acc_after']:.3f}")
@@ -125,6 +126,8 @@ def _plot(path: str, kind: str, rows: list[dict]) -> None:
     methods = list(dict.fromkeys(r["method"] for r in rows))
     fig, ax = plt.subplots(figsize=(6.4, 4))
     before = [np.mean([t[(kind, v, m)]["before"] for m in methods]) for v in levels]
+    ax.axhline(100 * float(np.mean([r["sw_acc_before"] for r in rows])), color="gray", ls=":",
+               label="software model, as trained")
     ax.plot(levels, [100 * b for b in before], "k--o", label="before (as trained)")
     for m in methods:
         mean = [100 * t[(kind, v, m)]["after"] for v in levels]

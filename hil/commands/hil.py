@@ -58,7 +58,7 @@ def register(sub) -> None:
     p.add_argument("--no-remap", action="store_true",
                    help="do not place the netlist around gate slots the board shows to be dead")
     p.add_argument("--copies", type=int, default=1,
-                   help="place N copies of the network that vote in every class score (noisy boards)")
+                   help="place N copies of the network that vote in every class score (noisy boards; 0: as many as fit)")
     p.add_argument("--twin-noise", type=_noise, default=0.0, metavar="P|auto",
                    help="flips injected where the twin computes on its own (software method, progressive "
                         "suffix); auto: the rate measured on the board")
