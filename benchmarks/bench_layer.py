@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import host  # noqa: E402,F401  (first: it sets torch's OpenMP wait policy, see host/__init__.py)
+# as the `lgn` process does (hil/cli.py): before torch loads, so its OpenMP workers sleep
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 from host.layers import LogicLayer  # noqa: E402
 

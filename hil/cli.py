@@ -4,7 +4,8 @@
 Each command lives in its own module under hil/commands and exposes
 `register(subparsers)`, which adds a parser whose `func(args)` returns a dict. Progress
 goes to stderr; with --json the dict is printed as exactly one JSON object on stdout.
-Bad input raises one of USER_ERRORS and ends as a one-line message with exit status 2.
+Bad input raises one of USER_ERRORS and ends as a one-line message with exit status 2; a
+check that does not hold raises hil.checks.CheckFailed: exit status 1, JSON still printed.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import os
 import signal
 import sys
 
+from hil.checks import CheckFailed
 from host.netlist import NetlistError
 
 # Explicit list (no folder scanning): the order is the order of `lgn --help`.
@@ -54,16 +56,31 @@ def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def _process_settings() -> None:
+    """What the `lgn` process sets for itself (never a library import, never a caller that
+    runs main(argv) in its own process)."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # torch's OpenMP workers spin after every op by default; our C kernels run on Python
+    # threads beside them, and with both on the same cores a spinning worker starves ours
+    # (measured: a fused layer step went from 7 ms to 300 ms with 2 threads on a loaded 2-core
+    # machine). Must be set before torch loads libgomp (commands import torch lazily).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the `lgn` process itself (tests call main(argv) in their own process)
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        _process_settings()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    status = 0
     try:
         result = args.func(args)
+    except CheckFailed as e:     # the results are still worth printing
+        print(f"lgn {args.command}: check failed: {one_line(e)}", file=sys.stderr)
+        result, status = e.result, 1
     except KeyboardInterrupt:
         print("lgn: interrupted", file=sys.stderr)
         return 130
@@ -83,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for k, v in result.items():
             print(f"{k}: {v}", file=sys.stderr)
-    return 0
+    return status
 
 
 def one_line(e: BaseException) -> str:

@@ -60,7 +60,7 @@ class TrainConfig:
     noise: float = 0.0         # augmentation: gaussian noise (std, raw feature units) before encoding
     schedule: str = "cosine"   # learning rate: "cosine" decays to 0 over the epochs, or "constant"
     seed: int = 0
-    threads: int = 0           # 0: torch's default
+    threads: int = 0           # recorded; the `lgn train` process sets torch's threads (0: default)
     data_dir: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -117,8 +117,6 @@ def _accuracy(model, bits: torch.Tensor, y: torch.Tensor, relaxed: bool, batch: 
 
 def train(cfg: TrainConfig, out_dir: str | os.PathLike, progress: bool = True) -> dict:
     cfg.check()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     out_dir = os.fspath(out_dir)

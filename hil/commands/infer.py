@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from hil.checks import conclude
 from hil.inputs import add_input_args, load_inputs, save_scores
 from host.netlist import Netlist
 from host.progress import Progress, log
@@ -21,6 +22,7 @@ from rtl import protocol as P
 
 
 def register(sub) -> None:
+    from hil.checks import add_check_args
     from hil.cli import add_json_flag
     p = sub.add_parser("infer", help="run a netlist on a board (or the virtual board) and check it")
     p.add_argument("--board", required=True, metavar="URL",
@@ -31,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--retries", type=int, help="resends per frame before giving up (default 12)")
     p.add_argument("--window", type=int, help="RUN frames in flight (default 4)")
     p.add_argument("--no-check", action="store_true", help="skip the software-model comparison")
+    add_check_args(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -113,4 +116,4 @@ def run(args) -> dict:
         "run_s": round(run_s, 6), "load_s": round(load_s, 6),
         "connect_s": round(t0 - t_connect, 6),
     }
-    return res
+    return conclude(args, res, f"infer {args.netlist} on {args.board}", n, res["mismatches"])

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
+from hil.checks import conclude
 from hil.inputs import add_input_args, load_inputs, save_scores
 from host.netlist import Netlist, write_atomic
 from host.progress import log
 
 
 def register(sub) -> None:
+    from hil.checks import add_check_args
     from hil.cli import add_json_flag
     p = sub.add_parser("rtl", help="generate pipelined Verilog for a netlist; --verify runs it in Verilator",
                        description="Generate a fully parallel, pipelined Verilog module for NETLIST "
@@ -37,6 +39,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for random samples and idle cycles")
     p.add_argument("--waves", choices=["vcd", "fst"], help="with --verify: dump a waveform into the build folder")
     add_input_args(p, default_dataset=None)
+    add_check_args(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -47,8 +50,10 @@ def run(args) -> dict:
         raise ValueError(f"--register-every must be >= 1, got {args.register_every}")
     if args.samples is not None and args.samples < 1:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
-    if not args.verify and (args.bits or args.dataset or args.scores_out or args.waves or args.samples):
-        raise ValueError("--bits, --dataset, --samples, --scores-out and --waves need --verify")
+    if not args.verify and (args.bits or args.dataset or args.scores_out or args.waves or args.samples
+                            or args.junit_xml or args.expect_mismatches):
+        raise ValueError("--bits, --dataset, --samples, --scores-out, --waves, --junit-xml and "
+                         "--expect-mismatches need --verify")
     net = Netlist.load(args.netlist)
     name = module_name(args.name or f"lgn_{Path(args.netlist).stem}")
     t0 = time.perf_counter()
@@ -80,17 +85,17 @@ def run(args) -> dict:
         bits = rng.integers(0, 2, (args.samples or 1000, net.inputs), dtype=np.uint8)
     from hil.cli import UsageError
     from rtl.verilator import ToolchainError
-    build_dir = out / "sim_build"
-    log(f"rtl: building the Verilator model in {build_dir} ...")
+    run_dir = out / "sim_build"
+    log("rtl: building the Verilator model (or taking it from the build cache) ...")
     t0 = time.perf_counter()
     try:
-        runner = compiled_sim.build([d], build_dir, waves=args.waves)
+        model = compiled_sim.build([d], waves=args.waves)
     except (ToolchainError, compiled_sim.SimError) as e:
         raise UsageError(str(e)) from None
     t_build = time.perf_counter() - t0
     log(f"rtl: built in {t_build:.1f}s; simulating {len(bits)} samples through cocotb ...")
     t0 = time.perf_counter()
-    got = compiled_sim.run(runner, build_dir, [d], [bits], idle=0.1, seed=args.seed,
+    got = compiled_sim.run(model, run_dir, [d], [bits], idle=0.1, seed=args.seed,
                            waves=args.waves is not None)[0]
     t_sim = time.perf_counter() - t0
     chk = compiled_sim.compare(net, bits, got)
@@ -102,7 +107,7 @@ def run(args) -> dict:
                    "missing": chk.missing, "build_seconds": round(t_build, 1),
                    "sim_seconds": round(t_sim, 1)})
     if args.waves:
-        wave = build_dir / "run" / ("dump.fst" if args.waves == "fst" else "dump.vcd")
+        wave = run_dir / "run" / ("dump.fst" if args.waves == "fst" else "dump.vcd")
         result["waves"] = str(wave)
         log(f"rtl: waveform in {wave} (open it with GTKWave or Surfer)")
-    return result
+    return conclude(args, result, f"rtl --verify {args.netlist}", chk.samples, chk.mismatches)

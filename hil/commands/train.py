@@ -32,7 +32,12 @@ def register(sub) -> None:
 
 
 def run(args) -> dict:
+    import torch
     from host.train import TrainConfig, train
+    if args.threads < 0:
+        raise ValueError("--threads must be >= 0")
+    if args.threads:
+        torch.set_num_threads(args.threads)     # a process setting: the command's, not the library's
     cfg = TrainConfig.for_dataset(
         args.dataset, layers=args.layers, width=args.width, levels=args.levels,
         thresholds=args.thresholds, tau=args.tau, epochs=args.epochs, batch_size=args.batch_size,
