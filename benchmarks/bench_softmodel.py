@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The bit-exact software model against (1) the discrete torch forward of the same network
 and (2) a generated-C bit-sliced evaluation of the same netlist compiled with -O2, the
-approach of difflogic's compiled model and the ceiling to approach. One run, same netlist,
+approach of difflogic's compiled model and the ceiling to approach (class counts by a
+carry-save adder tree, the fair way to count bit-sliced outputs). One run, same netlist,
 same inputs, interleaved repetitions; scores are checked equal before anything is timed.
 
     python benchmarks/bench_softmodel.py [--netlist N.json] [--batch 65536] [--reps 3] [--json]
@@ -32,8 +33,9 @@ from host.softmodel import SoftModel, pack_bits  # noqa: E402
 
 
 def generate_c(net: Netlist) -> str:
-    """One C function, straight-line code with a uint64_t per gate (64 samples a word),
-    then a ripple-carry bit-plane counter per class; expressions from host.gates."""
+    """One C function, straight-line code with a uint64_t per gate (64 samples a word), then
+    per class a carry-save adder tree (full adders on whole words, as in Harley-Seal
+    popcounts) down to one word per bit of the count; expressions from host.gates."""
     lines = ["#include <stdint.h>",
              "void net_eval(const uint64_t *x, int64_t nw, uint64_t *planes /* [nw][classes][P] */) {",
              "  for (int64_t w = 0; w < nw; w++) {",
@@ -48,14 +50,26 @@ def generate_c(net: Netlist) -> str:
             cur.append(f"v{k}_{g}")
         prev = cur
     planes = max(1, int(net.group_size).bit_length())
-    lines.append(f"    uint64_t *p = planes + w * {net.classes * planes}, c, t;")
+    lines.append(f"    uint64_t *p = planes + w * {net.classes * planes};")
+    tmp = 0
     for c in range(net.classes):
-        base = c * planes
-        lines.append("    " + " ".join(f"p[{base + i}] = 0;" for i in range(planes)))
-        for j in range(net.group_size):
-            lines.append(f"    c = {prev[c * net.group_size + j]};")
-            for i in range(planes):
-                lines.append(f"    t = p[{base + i}] & c; p[{base + i}] ^= c; c = t;")
+        by_weight = {0: prev[c * net.group_size:(c + 1) * net.group_size]}
+        for wt in range(planes + 1):
+            words = by_weight.get(wt, [])
+            while len(words) > 1:
+                a, b = words.pop(), words.pop()
+                s_, cy = f"s{tmp}", f"c{tmp}"
+                tmp += 1
+                if words:                          # full adder: three words in, two out
+                    d = words.pop()
+                    lines.append(f"    const uint64_t {s_} = {a} ^ {b} ^ {d}, "
+                                 f"{cy} = ({a} & {b}) | ({d} & ({a} ^ {b}));")
+                else:                              # half adder
+                    lines.append(f"    const uint64_t {s_} = {a} ^ {b}, {cy} = {a} & {b};")
+                words.insert(0, s_)
+                by_weight.setdefault(wt + 1, []).append(cy)
+            if wt < planes:
+                lines.append(f"    p[{c * planes + wt}] = {words[0] if words else '0'};")
     lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
 
