@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The bit-exact software model against (1) the discrete torch forward of the same network
 and (2) a generated-C bit-sliced evaluation of the same netlist compiled with -O2, the
-approach of difflogic's compiled model and the ceiling to approach (class counts by a
-carry-save adder tree, the fair way to count bit-sliced outputs). One run, same netlist,
+approach of difflogic's compiled model and the ceiling to approach: bytes in, scores out,
+all in C (input packing, gates, class counts by a carry-save adder tree, read-out). One run, same netlist,
 same inputs, interleaved repetitions; scores are checked equal before anything is timed.
 
     python benchmarks/bench_softmodel.py [--netlist N.json] [--batch 65536] [--reps 3] [--json]
@@ -29,17 +29,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from host.gates import verilog_expr  # noqa: E402
 from host.netlist import Netlist, random_netlist  # noqa: E402
-from host.softmodel import SoftModel, pack_bits  # noqa: E402
+from host.softmodel import SoftModel  # noqa: E402
 
 
 def generate_c(net: Netlist) -> str:
-    """One C function, straight-line code with a uint64_t per gate (64 samples a word), then
-    per class a carry-save adder tree (full adders on whole words, as in Harley-Seal
-    popcounts) down to one word per bit of the count; expressions from host.gates."""
+    """One C function from 0/1 bytes to class scores, as a competent user would write it:
+    pack 64 samples into one uint64_t per input, straight-line code with a uint64_t per gate
+    (expressions from host.gates), per class a carry-save adder tree (full adders on whole
+    words, as in Harley-Seal popcounts) down to one word per bit of the count, then each
+    sample's score read out of those words."""
+    planes = max(1, int(net.group_size).bit_length())
     lines = ["#include <stdint.h>",
-             "void net_eval(const uint64_t *x, int64_t nw, uint64_t *planes /* [nw][classes][P] */) {",
-             "  for (int64_t w = 0; w < nw; w++) {",
-             f"    const uint64_t *in = x + w * {net.inputs};"]
+             "#include <string.h>",
+             "void net_scores(const uint8_t *bits, int64_t n, int32_t *scores) {",
+             f"  uint64_t in[{net.inputs}], p[{net.classes * planes}];",
+             "  for (int64_t s0 = 0; s0 < n; s0 += 64) {",
+             "    const int m = n - s0 < 64 ? (int)(n - s0) : 64;",
+             "    memset(in, 0, sizeof in);",
+             "    for (int j = 0; j < m; j++) {",
+             f"      const uint8_t *row = bits + (s0 + j) * {net.inputs};",
+             f"      for (int i = 0; i < {net.inputs}; i++) in[i] |= (uint64_t)(row[i] & 1) << j;",
+             "    }"]
     prev = [f"in[{i}]" for i in range(net.inputs)]
     for k, l in enumerate(net.layers):
         cur = []
@@ -49,8 +59,6 @@ def generate_c(net: Netlist) -> str:
             lines.append(f"    const uint64_t v{k}_{g} = {expr};")
             cur.append(f"v{k}_{g}")
         prev = cur
-    planes = max(1, int(net.group_size).bit_length())
-    lines.append(f"    uint64_t *p = planes + w * {net.classes * planes};")
     tmp = 0
     for c in range(net.classes):
         by_weight = {0: prev[c * net.group_size:(c + 1) * net.group_size]}
@@ -58,7 +66,7 @@ def generate_c(net: Netlist) -> str:
             words = by_weight.get(wt, [])
             while len(words) > 1:
                 a, b = words.pop(), words.pop()
-                s_, cy = f"s{tmp}", f"c{tmp}"
+                s_, cy = f"sum{tmp}", f"cy{tmp}"
                 tmp += 1
                 if words:                          # full adder: three words in, two out
                     d = words.pop()
@@ -70,7 +78,13 @@ def generate_c(net: Netlist) -> str:
                 by_weight.setdefault(wt + 1, []).append(cy)
             if wt < planes:
                 lines.append(f"    p[{c * planes + wt}] = {words[0] if words else '0'};")
-    lines += ["  }", "}"]
+    lines += ["    for (int j = 0; j < m; j++)",
+              f"      for (int c = 0; c < {net.classes}; c++) {{",
+              "        int32_t v = 0;",
+              f"        for (int b = 0; b < {planes}; b++) v |= (int32_t)((p[c * {planes} + b] >> j) & 1) << b;",
+              f"        scores[(s0 + j) * {net.classes} + c] = v;",
+              "      }",
+              "  }", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -83,20 +97,14 @@ class GeneratedC:
         subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(src), "-o", str(so)], check=True)
         self.compile_s = time.perf_counter() - t
         self.lib = ctypes.CDLL(str(so))
-        self.lib.net_eval.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
+        self.lib.net_scores.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
         self.net = net
-        self.planes = max(1, int(net.group_size).bit_length())
 
     def scores(self, bits: np.ndarray) -> np.ndarray:
-        n = len(bits)
-        x = np.ascontiguousarray(pack_bits(bits).T)  # [nw][inputs]: one sample-word per row
-        planes = np.zeros((x.shape[0], self.net.classes, self.planes), dtype=np.uint64)
-        self.lib.net_eval(x.ctypes.data, x.shape[0], planes.ctypes.data)
-        bitsets = np.unpackbits(planes.view(np.uint8).reshape(*planes.shape, 8), axis=-1, bitorder="little")
-        # [nw, classes, P, 64] -> scores [nw*64, classes]
-        weights = (1 << np.arange(self.planes)).astype(np.int32)
-        s = np.einsum("wcpb,p->wbc", bitsets.astype(np.int32), weights)
-        return s.reshape(-1, self.net.classes)[:n]
+        bits = np.ascontiguousarray(bits, dtype=np.uint8)
+        out = np.zeros((len(bits), self.net.classes), dtype=np.int32)
+        self.lib.net_scores(bits.ctypes.data, len(bits), out.ctypes.data)
+        return out
 
 
 def torch_forward(net: Netlist):
