@@ -34,14 +34,8 @@ USER_ERRORS = (UsageError, NetlistError, ValueError, OSError)
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lgn", description="logic-gate networks with FPGAs in the loop")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            mod = importlib.import_module(f"hil.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"hil.commands.{name}":
-                continue  # not built yet
-            raise
-        mod.register(sub)
+    for name in COMMANDS:   # a missing command module is an error, never a silent gap
+        importlib.import_module(f"hil.commands.{name}").register(sub)
     return p
 
 
