@@ -39,7 +39,8 @@ def _lgn(argv: list[str]) -> dict:
     return args.func(args)
 
 
-def demo(out: str, board: str = DEFAULT_BOARD, epochs: int = 10, verify_rtl: bool = True) -> dict:
+def demo(out: str, board: str = DEFAULT_BOARD, epochs: int | None = None, verify_rtl: bool = True) -> dict:
+    epochs = HilConfig().epochs if epochs is None else epochs
     t0 = time.perf_counter()
     train_dir = os.path.join(out, "train")
     log(f"demo: 1/4 training the default digits network in {train_dir}")

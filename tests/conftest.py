@@ -8,6 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+pytest_plugins = ["tests.ci_skips"]
+
 
 @pytest.fixture
 def rng():
