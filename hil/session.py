@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from hil.transport import Transport, TransportError, open_transport, split_options
+from hil.transport import Transport, TransportError, open_transport, split_options, take_option
 from host.netlist import Netlist
 from rtl import protocol as P
 
@@ -563,13 +563,9 @@ def connect(url: str, **kw) -> Session:
     sess_kw = {}
     for key, conv, name in (("timeout", float, "timeout"), ("retries", int, "retries"),
                             ("window", int, "window"), ("max-body", int, "max_body")):
-        if key in opts:
-            raw = opts.pop(key)
-            try:
-                sess_kw[name] = conv(raw)
-            except ValueError:
-                raise ValueError(f"board URL {url!r}: option {key}={raw!r} is not a valid "
-                                 f"{conv.__name__}") from None
+        value = take_option(opts, key, conv, None, url)
+        if value is not None:
+            sess_kw[name] = value
     sess_kw.update(kw)
     transport = open_transport(base, opts)
     try:

@@ -82,7 +82,9 @@ def split_options(url: str) -> tuple[str, dict[str, str]]:
     return base, opts
 
 
-def _take(opts: dict, key: str, conv, default, url: str):
+def take_option(opts: dict, key: str, conv, default, url: str):
+    """Pop option `key` from a board URL's options, converted by `conv` (one message for
+    every bad value, whichever layer reads the option)."""
     if key not in opts:
         return default
     raw = opts.pop(key)
@@ -148,13 +150,13 @@ class SimTransport(ObjectTransport):
     @classmethod
     def from_options(cls, url: str, opts: dict) -> "SimTransport":
         params = {}
-        baud = _take(opts, "baud", int, None, url)
+        baud = take_option(opts, "baud", int, None, url)
         if baud is not None:
             params["baud"] = baud
-        faults = _take(opts, "faults", str, None, url)
+        faults = take_option(opts, "faults", str, None, url)
         if faults:
             params["faults"] = faults
-        seed = _take(opts, "fault-seed", int, None, url)
+        seed = take_option(opts, "fault-seed", int, None, url)
         if seed is not None:
             params["fault_seed"] = seed
         _reject_unknown(opts, url, ["baud", "faults", "fault-seed"])
@@ -179,7 +181,7 @@ class TcpTransport(Transport):
         parts = urlsplit(url)
         if not parts.hostname or not parts.port:
             raise ValueError(f"board URL {url!r}: expected tcp://host:port")
-        ct = _take(opts, "connect-timeout", float, 5.0, url)
+        ct = take_option(opts, "connect-timeout", float, 5.0, url)
         _reject_unknown(opts, url, ["connect-timeout"])
         return cls(parts.hostname, parts.port, ct, url)
 
@@ -235,7 +237,7 @@ class SerialTransport(Transport):
 
     @classmethod
     def from_url(cls, url: str, opts: dict) -> "SerialTransport":
-        baud = _take(opts, "baud", int, DEFAULT_BAUD, url)
+        baud = take_option(opts, "baud", int, DEFAULT_BAUD, url)
         _reject_unknown(opts, url, ["baud"])
         return cls(url, baud, url)
 

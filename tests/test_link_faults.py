@@ -121,7 +121,7 @@ def test_stalled_board_times_out_after_bounded_retries(rng):
 def test_faults_over_a_real_socket_recover_by_timeouts(rng):
     """Over TCP nothing is synchronous: lost last frames are found by the silence timeout."""
     import threading
-    from hil.commands.board import serve_tcp
+    from boards.server import serve_tcp
     from hil.transport import open_transport
     box, ready = [], threading.Event()
     board = P.ReferenceBoard(max_body=2048)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """hil.session against the protocol's reference board model (rtl.protocol.ReferenceBoard),
-in-process and served over TCP and a pseudo-terminal by `lgn board serve`'s pump. The
+in-process and served over TCP and a pseudo-terminal by boards.server (`lgn board serve`). The
 same session against the virtual board (the real RTL) is in tests/test_infer.py."""
 import threading
 import time
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import hil
-from hil.commands.board import serve_pty, serve_tcp
+from boards.server import serve_pty, serve_tcp
 from hil.session import BoardError, CapacityError, LinkError, Session
 from hil.transport import ObjectTransport, Transport
 from host.netlist import random_netlist
