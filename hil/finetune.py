@@ -283,7 +283,10 @@ def finetune(cfg: HilConfig, run_dir: str, board_url: str, resume: bool = False,
     if state is None:
         rec.start(allow_existing=False)
     else:
-        cfg = HilConfig.from_dict(state["config"])   # a resumed run keeps its own settings
+        saved = HilConfig.from_dict(state["config"])   # a resumed run keeps its own settings
+        if saved != cfg:
+            log(f"hil: --resume continues with the run's saved settings: {asdict(saved)}")
+        cfg = saved
     model, meta, net0 = load_run(run_dir)
     data = _data(meta, net0)
     t_start = time.perf_counter()
@@ -344,8 +347,8 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
             f"{f', {loop.hw.copies_placed} copies' if cfg.copies != 1 else ''}): hardware "
             f"test accuracy {first['hw_test_acc']:.4f}")
         _keep_best(state, loop, rec0)
+        rec.write_config(header)              # before the state: a resumable run has its config
         rec.save_state(_state(state, loop, [rec0]))
-        rec.write_config(header)
         rec.append(rec0)
     else:
         slots = PL.SlotMap.from_dict(state["slots"]) if state["slots"] else None
