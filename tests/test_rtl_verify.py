@@ -139,9 +139,14 @@ def _trained(name):
     # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
     pytest.param("mnist5k", 4, marks=pytest.mark.slow),
 ])
-def test_trained_netlist_bit_exact(tmp_path, name, register_every):
-    """Dataset test samples plus random bits, >= 1,000 inputs."""
+def test_trained_netlist_bit_exact(tmp_path, name, register_every, capsys):
+    """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The
+    file is named netlist.json, as `lgn train` names it, so the digits design is the very one
+    `lgn demo` verifies: the build cache compiles it once for both."""
     _toolchain_or_skip()
+    import json
+
+    from hil.cli import main
     from host import datasets
     from host.encoding import encode
     net = _trained(name)
@@ -150,9 +155,11 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     rnd = np.random.default_rng(1).integers(0, 2, (1000 - len(x) + 200, net.inputs), dtype=np.uint8)
     x = np.concatenate([x, rnd]).astype(np.uint8)
     assert len(x) >= 1000
-    design = generate(net, name=f"trained_{name}", register_every=register_every)
-    model = compiled_sim.build([design])
-    got = compiled_sim.run(model, tmp_path, [design], [x], idle=0.1, seed=3)[0]
-    chk = compiled_sim.compare(net, x, got)
-    assert chk.samples >= 1000
-    assert chk.mismatches == 0, (net, chk.score_mismatches, chk.class_mismatches, chk.missing)
+    np.save(tmp_path / "x.npy", x)
+    net.save(tmp_path / "netlist.json")
+    code = main(["rtl", str(tmp_path / "netlist.json"), "--out", str(tmp_path / "rtl"), "--verify",
+                 "--register-every", str(register_every), "--bits", str(tmp_path / "x.npy"), "--json"])
+    chk = json.loads(capsys.readouterr().out)
+    assert chk["samples"] >= 1000
+    assert code == 0 and chk["mismatches"] == 0, (net, chk["score_mismatches"], chk["class_mismatches"],
+                                                  chk["missing"])
