@@ -87,8 +87,8 @@ def demo(out: str, board: str = DEFAULT_BOARD, epochs: int | None = None, verify
 
 
 def _plots(out: str, runs: dict, sw: float, before: float) -> None:
-    from hil.report import _pyplot, save_fig
-    plt = _pyplot()
+    from host.plots import pyplot, save_fig
+    plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 5), gridspec_kw={"width_ratios": [3, 2]})
     for name, label, _ in METHODS:
         h, kept = runs[name]["per_epoch"], runs[name]["kept_epoch"]

@@ -39,7 +39,7 @@ from hil.records import RunRecord
 from host import datasets
 from host.encoding import encode
 from host.model import LogicNet, discretize, load_checkpoint
-from host.netlist import Netlist, NetlistError
+from host.netlist import Netlist, NetlistError, changed_gates
 from host.progress import Progress, log
 from host.softmodel import SoftModel, predict_from_scores
 
@@ -109,8 +109,7 @@ def load_run(run_dir: str) -> tuple[LogicNet, dict, Netlist]:
     if (twin.inputs, twin.widths, twin.classes) != (net.inputs, net.widths, net.classes):
         raise NetlistError(f"{npath} ({net.inputs} inputs, widths {net.widths}) does not match "
                            f"model.pt ({twin.inputs} inputs, widths {twin.widths})")
-    for k, (t, n) in enumerate(zip(twin.layers, net.layers)):
-        bad = np.flatnonzero((t.a != n.a) | (t.b != n.b) | (t.op != n.op))
+    for k, bad in enumerate(changed_gates(twin, net)):
         if bad.size:
             raise NetlistError(f"{npath} does not match model.pt: layer {k} differs at "
                                f"{bad.size} gates (first: gate {int(bad[0])})")
@@ -149,8 +148,8 @@ class _Loop:
         self.name, self.xtr, self.ytr, self.xte, self.yte = data
         self.layers = model.logic_layers
         self.opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        steps = -(-len(self.xtr) // cfg.batch_size)
-        self.sched = (torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=max(1, cfg.epochs * steps))
+        self.steps = -(-len(self.xtr) // cfg.batch_size)
+        self.sched = (torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=max(1, cfg.epochs * self.steps))
                       if cfg.schedule == "cosine" else None)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.xte_t = torch.from_numpy(self.xte).float()
@@ -263,9 +262,7 @@ class _Loop:
 
 
 def _changed(a: Netlist | None, b: Netlist) -> int | None:
-    if a is None:
-        return None
-    return int(sum(((x.a != y.a) | (x.b != y.b) | (x.op != y.op)).sum() for x, y in zip(a.layers, b.layers)))
+    return None if a is None else int(sum(c.size for c in changed_gates(a, b)))
 
 
 def finetune(cfg: HilConfig, run_dir: str, board_url: str, resume: bool = False,
@@ -313,7 +310,7 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
         log(f"hil: {name}, {net0!r} on {board_url} ({info.max_gates} gate slots); "
             f"method {cfg.method}{', remap' if cfg.remap else ''}"
             f"{', progressive' if cfg.progressive else ''}, {cfg.epochs} epochs")
-        naive = _Loop(cfg, copy.deepcopy(model), net0, Hardware(session), data, rec)
+        naive = _Loop(cfg, model, net0, Hardware(session), data, rec)
         before = naive.hw_eval(net0, len(net0.layers))
         log(f"hil: hardware test accuracy as trained: {before['hw_test_acc']:.4f} "
             f"(software model {before['sw_test_acc']:.4f}, {before['mismatches']} samples differ)")
@@ -327,8 +324,7 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
                   "dataset": name, "netlist": {"inputs": net0.inputs, "widths": net0.widths,
                                                "gates": net0.gates},
                   "before": before, "slots": slots.summary() if slots else None}
-        state = {"config": asdict(cfg), "epoch": 0, "header": header,
-                 "slots": slots.to_dict() if slots else None}
+        state = {"config": asdict(cfg), "epoch": 0, "slots": slots.to_dict() if slots else None}
         loop = _Loop(cfg, model, net0, Hardware(session, slots, cfg.copies), data, rec)
         loop.last_net = net0
         if cfg.remap or cfg.copies != 1:
@@ -362,9 +358,8 @@ def _run(cfg, rec, state, model, net0, data, session, board_url, run_dir, t_star
         loop.last_net = discretize(model, encoding=net0.encoding)
         rec.restore(state["history"])
         log(f"hil: resuming {rec.dir} after epoch {state['epoch']} of {cfg.epochs}")
-    steps = -(-len(loop.xtr) // cfg.batch_size)
     start = state["epoch"] + 1
-    with Progress((cfg.epochs - start + 1) * steps, f"hil {name}", enabled=progress) as bar:
+    with Progress((cfg.epochs - start + 1) * loop.steps, f"hil {name}", enabled=progress) as bar:
         for epoch in range(start, cfg.epochs + 1):
             r = loop.epoch(epoch, bar)
             bar.advance(0, hw_acc=round(r["hw_test_acc"], 4),

@@ -28,7 +28,6 @@ class Hardware:
         if slots is None and copies != 1:
             slots = PL.SlotMap.all_good(session.capacity.max_gates)
         self.session, self.slots, self.copies = session, slots, copies
-        self.net: Netlist | None = None
         self.placement: PL.Placement | None = None
         self._layouts: dict = {}
         self.gates_sent = 0
@@ -53,10 +52,8 @@ class Hardware:
     def push(self, net: Netlist) -> int:
         """Bring the board to `net`; returns the number of gates sent."""
         pl = self.layout(net.widths, net.classes)
-        phys = pl.apply(net)
-        self.session.check_capacity(phys)
-        sent = self.session.update(phys)
-        self.net, self.placement = net, pl
+        sent = self.session.update(pl.apply(net))
+        self.placement = pl
         self.gates_sent += sent
         return sent
 

@@ -26,6 +26,15 @@ CSV_KEYS = ["epoch", "stage", "on_board", "train_loss", "relaxed_test_acc", "sw_
             "link_samples_per_s"]
 
 
+def write_csv(path: str, keys: list[str], rows: list[dict]) -> None:
+    """The rows as CSV under these column names, written atomically."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, keys, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    write_atomic(path, buf.getvalue().encode())
+
+
 class RunRecord:
     def __init__(self, path: str):
         self.dir = os.fspath(path)
@@ -71,11 +80,7 @@ class RunRecord:
     def restore(self, history: list[dict]) -> None:
         """Make the metrics files say exactly `history` (the state's), then go on appending."""
         self.history = list(history)
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, CSV_KEYS, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(self.history)
-        write_atomic(self._p("metrics.csv"), buf.getvalue().encode())
+        write_csv(self._p("metrics.csv"), CSV_KEYS, self.history)
         self._write_json()
 
     def append(self, rec: dict) -> None:

@@ -8,26 +8,12 @@ import numpy as np
 
 from host.gates import NAMES, N_OPS
 from host.netlist import Netlist, write_atomic
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")     # files only; never a window
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def save_fig(fig, path: str) -> None:
-    plt = _pyplot()
-    tmp = os.path.join(os.path.dirname(path) or ".", "." + os.path.basename(path) + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+from host.plots import pyplot, save_fig
 
 
 def curves(path: str, history: list[dict], before: dict, kept: int) -> None:
     """Loss, and test accuracy per epoch: relaxed twin, software model, hardware."""
-    plt = _pyplot()
+    plt = pyplot()
     ep = [h["epoch"] for h in history]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     tl = [(h["epoch"], h["train_loss"]) for h in history if h["train_loss"] is not None]
@@ -51,7 +37,7 @@ def curves(path: str, history: list[dict], before: dict, kept: int) -> None:
 
 def before_after(path: str, header: dict, history: list[dict], summary: dict) -> None:
     """Bars: the board as trained, after placement, after fine-tuning, against software."""
-    plt = _pyplot()
+    plt = pyplot()
     labels = ["as trained", "placed" if header.get("placement") else "epoch 0",
               f"fine-tuned (epoch {summary['kept_epoch']} kept)"]
     kept = history[summary["kept_epoch"]]
@@ -74,7 +60,7 @@ def before_after(path: str, header: dict, history: list[dict], summary: dict) ->
 
 def gate_histogram(path: str, before: Netlist, after: Netlist) -> None:
     """Gate types per layer, as trained and after fine-tuning."""
-    plt = _pyplot()
+    plt = pyplot()
     L = len(before.layers)
     fig, axes = plt.subplots(1, L, figsize=(3.2 * L, 3.0), sharey=True, squeeze=False)
     x = np.arange(N_OPS)

@@ -38,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from hil.transport import Transport, TransportError, open_transport, split_options, take_option
-from host.netlist import Netlist
+from host.netlist import Netlist, changed_gates
 from rtl import protocol as P
 
 DEFAULT_TIMEOUT = 2.0
@@ -237,10 +237,8 @@ class Session:
                 or (old.inputs, old.widths, old.classes) != (net.inputs, net.widths, net.classes)):
             self.load(net)
             return net.gates
-        tasks = deque()
-        for k, (lo, ln) in enumerate(zip(old.layers, net.layers)):
-            changed = np.flatnonzero((lo.a != ln.a) | (lo.b != ln.b) | (lo.op != ln.op))
-            tasks.extend((k, first, count) for first, count in _ranges(changed, UPDATE_GAP))
+        tasks = deque((k, first, count) for k, changed in enumerate(changed_gates(old, net))
+                      for first, count in _ranges(changed, UPDATE_GAP))
         self.net = net
         sent = sum(t[2] for t in tasks)
         try:

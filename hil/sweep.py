@@ -13,8 +13,6 @@ report.md.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from dataclasses import replace
@@ -22,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from hil.finetune import HilConfig, finetune
+from hil.records import write_csv
 from host.netlist import write_atomic
 from host.progress import Progress, log
 
@@ -92,11 +91,7 @@ def sweep(run_dir: str, out_dir: str, stuck=(), flip=(), seeds=(1,), methods=("h
 
 
 def _write(out_dir: str, rows: list[dict], run_dir: str) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, KEYS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    write_atomic(os.path.join(out_dir, "sweep.csv"), buf.getvalue().encode())
+    write_csv(os.path.join(out_dir, "sweep.csv"), KEYS, rows)
     write_atomic(os.path.join(out_dir, "sweep.json"), json.dumps({"run": run_dir, "rows": rows},
                                                                   indent=1).encode())
     kinds = sorted({r["fault"] for r in rows}, reverse=True)
@@ -119,8 +114,8 @@ def table(rows: list[dict]) -> dict:
 
 
 def _plot(path: str, kind: str, rows: list[dict]) -> None:
-    from hil.report import _pyplot, save_fig
-    plt = _pyplot()
+    from host.plots import pyplot, save_fig
+    plt = pyplot()
     t = table(rows)
     levels = sorted({r["level"] for r in rows})
     methods = list(dict.fromkeys(r["method"] for r in rows))

@@ -221,6 +221,12 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+def changed_gates(a: Netlist, b: Netlist) -> list[np.ndarray]:
+    """Per layer, the indices of the gates whose inputs or op differ between two netlists of
+    the same widths."""
+    return [np.flatnonzero((x.a != y.a) | (x.b != y.b) | (x.op != y.op)) for x, y in zip(a.layers, b.layers)]
+
+
 def random_netlist(rng: np.random.Generator, inputs: int, widths: list[int], classes: int,
                    tau: float = 1.0) -> Netlist:
     """A random, valid netlist (for tests and benchmarks): uniform ops and wiring."""

@@ -217,9 +217,8 @@ def _write_metrics(out_dir: str, cfg: TrainConfig, history: list[dict], summary:
 
 def _plot(out_dir: str, history: list[dict]) -> None:
     """curves.png: loss and test accuracy per epoch (a person would rather look than read)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from host.plots import pyplot, save_fig
+    plt = pyplot()
     ep = [h["epoch"] for h in history]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
     ax1.plot(ep, [h["train_loss"] for h in history])
@@ -231,7 +230,4 @@ def _plot(out_dir: str, history: list[dict]) -> None:
     ax2.set_ylim(max(0.0, min(late) - 2), min(100.0, max(late) + 1))  # zoom on where it ends
     ax2.legend()
     fig.tight_layout()
-    tmp = os.path.join(out_dir, ".curves.tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, os.path.join(out_dir, "curves.png"))
+    save_fig(fig, os.path.join(out_dir, "curves.png"))

@@ -8,17 +8,11 @@ import sys
 
 
 def _floats(s: str) -> list[float]:
-    try:
-        return [float(v) for v in s.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"expected comma-separated numbers, got {s!r}") from None
+    return [float(v) for v in s.split(",") if v.strip()]
 
 
 def _ints(s: str) -> list[int]:
-    try:
-        return [int(v) for v in s.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"expected comma-separated integers, got {s!r}") from None
+    return [int(v) for v in s.split(",") if v.strip()]
 
 
 def _noise(s: str) -> float | None:
