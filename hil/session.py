@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""A board session: the client side of the link protocol (rtl/protocol.py, docs/protocol.md).
+"""A board session: the client side of the link protocol (rtl/protocol/, docs/protocol.md).
 
     with hil.connect("sim") as board:
         board.info()                        # capabilities (exchanged on connect)

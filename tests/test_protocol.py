@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""rtl/protocol.py: CRC, COBS, frame codec, body (de)serialisers, the generated Verilog header."""
+"""rtl/protocol/: CRC, COBS, frame codec, body (de)serialisers, the generated Verilog header."""
 import shutil
 import subprocess
 import sys
