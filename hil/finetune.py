@@ -42,6 +42,7 @@ from host.model import LogicNet, discretize, load_checkpoint
 from host.netlist import Netlist, NetlistError, changed_gates
 from host.progress import Progress, log
 from host.softmodel import SoftModel, predict_from_scores
+from host.train import SCHEDULES
 
 METHODS = ("hil", "software")
 
@@ -74,8 +75,8 @@ class HilConfig:
             raise ValueError(f"--epochs must be >= 0, got {self.epochs}")
         if self.lr <= 0:
             raise ValueError("--lr must be positive")
-        if self.schedule not in ("cosine", "constant"):
-            raise ValueError(f"unknown --schedule {self.schedule!r} (cosine, constant)")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown --schedule {self.schedule!r} ({', '.join(SCHEDULES)})")
         if self.twin_noise is not None and not 0 <= self.twin_noise < 0.5:
             raise ValueError(f"--twin-noise must be in [0, 0.5) or auto, got {self.twin_noise}")
         if self.progressive and self.method != "hil":

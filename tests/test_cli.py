@@ -2,27 +2,13 @@
 """The `lgn` contract: JSON on stdout, progress on stderr, one-line errors with no traceback."""
 import gzip
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 from host.netlist import Netlist, random_netlist
-
-
-def lgn(*args, check=None):
-    r = subprocess.run([sys.executable, "-m", "hil.cli", *map(str, args)], capture_output=True, text=True)
-    if check is not None:
-        assert r.returncode == check, (r.returncode, r.stderr[-2000:])
-    return r
-
-
-def one_json(stdout):
-    lines = [l for l in stdout.splitlines() if l.strip()]
-    assert len(lines) == 1, stdout
-    return json.loads(lines[0])
+from tests.helpers import lgn
 
 
 def test_train_outputs(trained_digits):
@@ -43,18 +29,17 @@ def test_train_json_and_determinism(tmp_path):
     outs = []
     for run in ("a", "b"):
         r = lgn("train", "--layers", 1, "--width", 50, "--epochs", 2, "--seed", 3, "--out", tmp_path / run,
-                "--json", check=0)
-        out = one_json(r.stdout)
+                "--json")
+        out = r.json
         assert {"test_acc_relaxed", "test_acc_discrete", "gates", "seconds"} <= set(out)
-        assert "train digits" in r.stderr  # progress on stderr
+        assert "train digits" in r.err  # progress on stderr
         outs.append(out)
     assert outs[0]["test_acc_discrete"] == outs[1]["test_acc_discrete"]
     assert (tmp_path / "a" / "netlist.json").read_text() == (tmp_path / "b" / "netlist.json").read_text()
 
 
 def test_eval_matches_training(trained_digits):
-    r = lgn("eval", trained_digits / "netlist.json", "--dataset", "digits", "--json", check=0)
-    out = one_json(r.stdout)
+    out = lgn("eval", trained_digits / "netlist.json", "--dataset", "digits", "--json").json
     summary = json.loads((trained_digits / "metrics.json").read_text())["summary"]
     assert out["test_acc"] == summary["test_acc_discrete"]
     assert out["samples"] == 450 and out["samples_per_s"] > 0
@@ -65,8 +50,8 @@ def test_eval_bits_and_scores_out(tmp_path, rng):
     net.save(tmp_path / "n.json")
     bits = rng.integers(0, 2, (77, 12), dtype=np.uint8)
     np.save(tmp_path / "x.npy", bits)
-    out = one_json(lgn("eval", tmp_path / "n.json", "--bits", tmp_path / "x.npy", "--scores-out",
-                       tmp_path / "s.npy", "--json", check=0).stdout)
+    out = lgn("eval", tmp_path / "n.json", "--bits", tmp_path / "x.npy", "--scores-out",
+              tmp_path / "s.npy", "--json").json
     assert out["samples"] == 77 and out["test_acc"] is None
     from host.softmodel import reference_scores
     assert (np.load(tmp_path / "s.npy") == reference_scores(net, bits)).all()
@@ -99,12 +84,11 @@ MALFORMED = [
 @pytest.mark.parametrize("text,msg", MALFORMED)
 def test_eval_malformed_netlist_one_line_error(tmp_path, text, msg):
     np.save(tmp_path / "x.npy", np.zeros((2, 4), np.uint8))
-    r = lgn("eval", _write(tmp_path, text), "--bits", tmp_path / "x.npy", "--json")
-    assert r.returncode == 2
-    assert r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and msg in lines[0], r.stderr
-    assert "Traceback" not in r.stderr
+    r = lgn("eval", _write(tmp_path, text), "--bits", tmp_path / "x.npy", "--json", check=2)
+    assert r.out == ""
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and msg in lines[0], r.err
+    assert "Traceback" not in r.err
 
 
 def test_eval_input_errors(tmp_path, rng):
@@ -117,10 +101,10 @@ def test_eval_input_errors(tmp_path, rng):
         (["--dataset", "digits"], "encoding 'none'"),
         ([], "give --dataset D or --bits X.npy"),
     ]:
-        r = lgn("eval", tmp_path / "n.json", *args)
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
-    r = lgn("eval", tmp_path / "nope.json", "--bits", tmp_path / "wrong.npy")
-    assert r.returncode == 2 and "cannot read netlist" in r.stderr
+        r = lgn("eval", tmp_path / "n.json", *args, check=2)
+        assert msg in r.err and "Traceback" not in r.err, (args, r.err)
+    r = lgn("eval", tmp_path / "nope.json", "--bits", tmp_path / "wrong.npy", check=2)
+    assert "cannot read netlist" in r.err
 
 
 def test_train_bad_options(tmp_path):
@@ -129,8 +113,8 @@ def test_train_bad_options(tmp_path):
                       (["--dataset", "mnist"], "give --data-dir"),
                       (["--dataset", "mnist", "--data-dir", tmp_path], "not found in"),
                       (["--dataset", "breast-cancer", "--shift", 1], "needs an image dataset")]:
-        r = lgn("train", "--out", tmp_path / "o", *args)
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+        r = lgn("train", "--out", tmp_path / "o", *args, check=2)
+        assert msg in r.err and "Traceback" not in r.err, (args, r.err)
 
 
 def _idx(path, arr, code):
@@ -144,8 +128,8 @@ def test_idx_dataset_from_data_dir(tmp_path, rng):
         _idx(tmp_path / f"{stem}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)), 0x08)
         _idx(tmp_path / f"{stem}-labels-idx1-ubyte.gz", rng.integers(0, 10, n), 0x08)
     r = lgn("train", "--dataset", "fashion-mnist", "--data-dir", tmp_path, "--layers", 1, "--width", 100,
-            "--epochs", 1, "--out", tmp_path / "o", "--json", check=0)
-    assert one_json(r.stdout)["gates"] == 100
+            "--epochs", 1, "--out", tmp_path / "o", "--json")
+    assert r.json["gates"] == 100
     from host.datasets import load
     ds = load("mnist", str(tmp_path))
     assert ds.x_train.shape == (300, 784) and ds.x_test.shape == (100, 784) and ds.image_shape == (28, 28)

@@ -1,17 +1,15 @@
 # SPDX-License-Identifier: MIT
 """`lgn demo`: the README's first command, end to end on the embedded defaults."""
-import json
-
 import pytest
 
-from hil.cli import main
+from tests.helpers import lgn
 
 
 @pytest.mark.slow
-def test_demo_tells_the_story(tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_demo_tells_the_story(tmp_path):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--json"]) == 0
-    res = json.loads(capsys.readouterr().out)
+    res = lgn("demo", "--out", out, "--json").json
     assert res["train"]["test_acc_discrete"] >= 0.97
     assert res["rtl"]["samples"] == 450 and res["rtl"]["mismatches"] == 0
     assert res["acc_before"] < res["acc_software"] - 0.1          # the faults hurt

@@ -3,11 +3,8 @@
 the virtual board, its records, resume after a kill, and its errors."""
 import csv
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,19 +12,11 @@ import numpy as np
 import pytest
 
 from hil import placement as PL
-from hil.cli import main
 from hil.session import _ranges, connect
 from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl import protocol as P
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def lgn_proc(*args, **kw):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "hil.cli", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+from tests.helpers import lgn, lgn_process
 
 
 def epochs_in(path: Path) -> list[int]:
@@ -54,6 +43,7 @@ def test_ranges_join_close_indices():
     assert _ranges(np.array([1, 6]), 4) == [(1, 6)]       # a gap of 4 unchanged gates is re-sent
 
 
+@pytest.mark.needs("verilator")
 def test_update_sends_only_changed_gates_and_stays_exact(rng):
     net = random_netlist(rng, 40, [96, 64, 30], 3)
     bits = rng.integers(0, 2, (200, 40), dtype=np.uint8)
@@ -135,6 +125,7 @@ def test_placement_copies_vote_and_too_many_dead_slots_is_a_clear_error():
         PL.place(net.widths, net.classes, PL.SlotMap(stuck), info)
 
 
+@pytest.mark.needs("verilator")
 def test_probe_finds_the_dead_slots_the_board_hides(rng):
     """Measured, not read: placed around what probe() found, the faulty board computes the
     netlist exactly (random netlists, other fault seeds), and flips do not pass for faults."""
@@ -158,19 +149,18 @@ def test_probe_finds_the_dead_slots_the_board_hides(rng):
 
 # -- the loop ---------------------------------------------------------------------------------
 
-def _run_hil(run, out, *extra):
-    argv = ["hil", "--run", str(run), "--out", str(out), "--json", *map(str, extra)]
-    return main(argv)
+def _run_hil(run, out, *extra, check=0):
+    return lgn("hil", "--run", run, "--out", out, "--json", *extra, check=check)
 
 
 def _summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def test_fault_free_board_matches_software_every_epoch(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_fault_free_board_matches_software_every_epoch(trained_digits, tmp_path):
     out = tmp_path / "hil"
-    assert _run_hil(trained_digits, out, "--board", "sim", "--epochs", 3) == 0
-    res = json.loads(capsys.readouterr().out)
+    res = _run_hil(trained_digits, out, "--board", "sim", "--epochs", 3).json
     assert {"acc_before", "acc_after", "epochs", "seconds", "per_epoch"} <= set(res)
     for r in res["per_epoch"]:
         assert r["mismatches"] == 0 and r["hw_test_acc"] == r["sw_test_acc"], r
@@ -185,19 +175,18 @@ def test_fault_free_board_matches_software_every_epoch(trained_digits, tmp_path,
         assert f"]({png})" in report
     fine = Netlist.load(out / "netlist.json")
     assert fine.widths == Netlist.load(trained_digits / "netlist.json").widths
-    assert main(["eval", str(out / "netlist.json"), "--dataset", "digits", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["test_acc"] == res["acc_after"]
+    assert lgn("eval", out / "netlist.json", "--dataset", "digits", "--json").json["test_acc"] == res["acc_after"]
 
 
-def test_board_outputs_drive_training_and_placement_recovers(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_board_outputs_drive_training_and_placement_recovers(trained_digits, tmp_path):
     """On a board with stuck slots: software-only fine-tuning does not see them; training
     on the board's outputs climbs; placement around the measured dead slots is exact."""
     board = "sim?faults=stuck=0.2&fault_seed=5"
     res = {}
     for name, extra in (("software", ["--method", "software", "--no-remap"]), ("hil", ["--no-remap"]),
                         ("remap", [])):
-        assert _run_hil(trained_digits, tmp_path / name, "--board", board, "--epochs", 4, *extra) == 0
-        res[name] = json.loads(capsys.readouterr().out)
+        res[name] = _run_hil(trained_digits, tmp_path / name, "--board", board, "--epochs", 4, *extra).json
     before, sw = res["hil"]["acc_before"], res["hil"]["sw_acc_before"]
     assert before < sw - 0.05
     assert res["hil"]["acc_after"] > before + 0.3 * (sw - before)
@@ -207,10 +196,10 @@ def test_board_outputs_drive_training_and_placement_recovers(trained_digits, tmp
     assert res["hil"]["per_epoch"][2]["gates_sent"] < 600      # only changed gates go
 
 
-def test_progressive_ends_with_every_layer_on_the_board(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_progressive_ends_with_every_layer_on_the_board(trained_digits, tmp_path):
     out = tmp_path / "prog"
-    assert _run_hil(trained_digits, out, "--board", "sim", "--epochs", 2, "--progressive") == 0
-    res = json.loads(capsys.readouterr().out)
+    res = _run_hil(trained_digits, out, "--board", "sim", "--epochs", 2, "--progressive").json
     h = res["per_epoch"]
     assert [r["stage"] for r in h] == [1, 1, 1]
     last = json.loads((out / "metrics.json").read_text())["epochs"][-1]
@@ -218,21 +207,22 @@ def test_progressive_ends_with_every_layer_on_the_board(trained_digits, tmp_path
     assert res["acc_after"] >= res["sw_acc_before"] - 0.02
 
 
-def test_copies_and_measured_flip_rate(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_copies_and_measured_flip_rate(trained_digits, tmp_path):
     out = tmp_path / "copies"
-    assert _run_hil(trained_digits, out, "--board", "sim?faults=flip=0.03&fault_seed=2", "--epochs", 0,
-                    "--copies", 0, "--eval-passes", 2, "--method", "software", "--twin-noise", "auto") == 0
-    res = json.loads(capsys.readouterr().out)
+    res = _run_hil(trained_digits, out, "--board", "sim?faults=flip=0.03&fault_seed=2", "--epochs", 0,
+                   "--copies", 0, "--eval-passes", 2, "--method", "software", "--twin-noise", "auto").json
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["placement"]["copies"] == 8192 // 300 and abs(cfg["twin_noise"] - 0.03) < 0.005
     assert res["acc_placed"] > res["acc_before"]
 
 
+@pytest.mark.needs("verilator")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_killed_run_resumes_without_losing_or_repeating_an_epoch(trained_digits, tmp_path, sig, capsys):
+def test_killed_run_resumes_without_losing_or_repeating_an_epoch(trained_digits, tmp_path, sig):
     out = tmp_path / "killed"
     epochs = 12
-    p = lgn_proc("hil", "--board", "sim?faults=stuck=0.1&fault_seed=3", "--run", trained_digits,
+    p = lgn_process("hil", "--board", "sim?faults=stuck=0.1&fault_seed=3", "--run", trained_digits,
                  "--out", out, "--epochs", epochs, "--no-remap")
     wait_for_epochs(out / "metrics.csv", 3, p)
     p.send_signal(sig)
@@ -240,8 +230,7 @@ def test_killed_run_resumes_without_losing_or_repeating_an_epoch(trained_digits,
     assert p.returncode == (128 + sig if sig == signal.SIGTERM else -sig)
     done = epochs_in(out / "metrics.csv")
     assert done == list(range(len(done))) and len(done) < epochs + 1
-    assert _run_hil(trained_digits, out, "--board", "sim?faults=stuck=0.1&fault_seed=3", "--resume") == 0
-    res = json.loads(capsys.readouterr().out)
+    res = _run_hil(trained_digits, out, "--board", "sim?faults=stuck=0.1&fault_seed=3", "--resume").json
     assert epochs_in(out / "metrics.csv") == list(range(epochs + 1))
     assert [r["epoch"] for r in json.loads((out / "metrics.json").read_text())["epochs"]] == list(range(epochs + 1))
     assert [r["epoch"] for r in res["per_epoch"]] == list(range(epochs + 1))
@@ -249,17 +238,18 @@ def test_killed_run_resumes_without_losing_or_repeating_an_epoch(trained_digits,
 
 
 def _serve():
-    p = lgn_proc("board", "serve", "--board", "sim", "--listen", "tcp://127.0.0.1:0")
+    p = lgn_process("board", "serve", "--board", "sim", "--listen", "tcp://127.0.0.1:0")
     addr = p.stdout.readline().strip()
     assert addr.startswith("tcp://"), p.stderr.read()
     return p, addr
 
 
-def test_board_that_goes_away_stops_the_run_cleanly_and_it_resumes(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_board_that_goes_away_stops_the_run_cleanly_and_it_resumes(trained_digits, tmp_path):
     out = tmp_path / "lost"
     server, addr = _serve()
     try:
-        p = lgn_proc("hil", "--board", f"{addr}?timeout=0.3&retries=2", "--run", trained_digits,
+        p = lgn_process("hil", "--board", f"{addr}?timeout=0.3&retries=2", "--run", trained_digits,
                      "--out", out, "--epochs", 30)
         wait_for_epochs(out / "metrics.csv", 2, p)
         server.kill()
@@ -274,18 +264,17 @@ def test_board_that_goes_away_stops_the_run_cleanly_and_it_resumes(trained_digit
     assert done == list(range(len(done))) and 2 <= len(done) < 31
     server, addr = _serve()
     try:
-        assert _run_hil(trained_digits, out, "--board", addr, "--resume") == 0
+        _run_hil(trained_digits, out, "--board", addr, "--resume")
     finally:
         server.kill()
     assert epochs_in(out / "metrics.csv") == list(range(31))
-    capsys.readouterr()
 
 
-def test_bad_input_is_one_line(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_bad_input_is_one_line(trained_digits, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert _run_hil(empty, tmp_path / "o1", "--board", "sim") == 2
-    assert "has no model.pt" in capsys.readouterr().err
+    assert "has no model.pt" in _run_hil(empty, tmp_path / "o1", "--board", "sim", check=2).err
     bad = tmp_path / "bad"
     bad.mkdir()
     for name in ("model.pt", "metrics.json"):
@@ -293,39 +282,35 @@ def test_bad_input_is_one_line(trained_digits, tmp_path, capsys):
     d = json.loads((trained_digits / "netlist.json").read_text())
     d["layers"][1]["op"][7] = (d["layers"][1]["op"][7] + 1) % 16
     (bad / "netlist.json").write_text(json.dumps(d))
-    assert _run_hil(bad, tmp_path / "o2", "--board", "sim") == 2
-    err = capsys.readouterr().err
+    err = _run_hil(bad, tmp_path / "o2", "--board", "sim", check=2).err
     assert "does not match model.pt: layer 1" in err and len(err.strip().splitlines()) == 1
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert _run_hil(trained_digits, tmp_path / "o3", "--board", f"tcp://127.0.0.1:{port}") == 2
-    assert "lgn hil: error:" in capsys.readouterr().err
-    assert _run_hil(trained_digits, tmp_path / "o4", "--board", "sim", "--epochs", 0) == 0
-    capsys.readouterr()
-    assert _run_hil(trained_digits, tmp_path / "o4", "--board", "sim", "--epochs", 0) == 2
-    assert "--resume" in capsys.readouterr().err
-    assert main(["hil", "--run", str(trained_digits)]) == 2
-    assert "--board" in capsys.readouterr().err
+    assert "lgn hil: error:" in _run_hil(trained_digits, tmp_path / "o3", "--board", f"tcp://127.0.0.1:{port}",
+                                         check=2).err
+    _run_hil(trained_digits, tmp_path / "o4", "--board", "sim", "--epochs", 0)
+    assert "--resume" in _run_hil(trained_digits, tmp_path / "o4", "--board", "sim", "--epochs", 0, check=2).err
+    assert "--board" in lgn("hil", "--run", trained_digits, check=2).err
 
 
-def test_sweep_writes_table_plots_and_reuses_finished_runs(trained_digits, tmp_path, capsys):
+@pytest.mark.needs("verilator")
+def test_sweep_writes_table_plots_and_reuses_finished_runs(trained_digits, tmp_path):
     out = tmp_path / "sweep"
-    argv = ["hil", "sweep", "--run", str(trained_digits), "--out", str(out), "--stuck", "0,0.2",
+    argv = ["hil", "sweep", "--run", trained_digits, "--out", out, "--stuck", "0,0.2",
             "--flip", "0.02", "--fault-seeds", "1", "--methods", "software,remap", "--epochs", "1",
             "--flip-passes", "2", "--json"]
     t0 = time.perf_counter()
-    assert main(argv) == 0
+    res = lgn(*argv).json
     first = time.perf_counter() - t0
-    res = json.loads(capsys.readouterr().out)
     assert len(res["rows"]) == 6
     for name in ("sweep.csv", "sweep.json", "stuck.png", "flip.png", "report.md"):
         assert (out / name).stat().st_size > 0, name
     remap = {(r["fault"], r["level"]): r for r in res["rows"] if r["method"] == "remap"}
     assert remap[("stuck", 0.2)]["acc_after"] > remap[("stuck", 0.2)]["acc_before"]
     t0 = time.perf_counter()
-    assert main(argv) == 0
+    again = lgn(*argv).json
     assert time.perf_counter() - t0 < first / 2
-    assert json.loads(capsys.readouterr().out)["rows"] == res["rows"]
-    assert main(["hil", "sweep", "--run", str(trained_digits), "--board", "tcp://x:1", "--stuck", "0.1"]) == 2
-    assert "must be sim" in capsys.readouterr().err
+    assert again["rows"] == res["rows"]
+    assert "must be sim" in lgn("hil", "sweep", "--run", trained_digits, "--board", "tcp://x:1", "--stuck", 0.1,
+                                check=2).err

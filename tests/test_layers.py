@@ -8,7 +8,6 @@ from host import fused
 from host.gates import RELAXED_COEFFS
 from host.layers import GroupSum, LogicLayer, _Mix4, make_connections
 
-needs_fused = pytest.mark.skipif(not fused.available(torch.zeros(1, 1)), reason="no C compiler for the fused kernel")
 
 
 def test_python_path_matches_16_gate_formula():
@@ -30,7 +29,7 @@ def test_custom_backward_gradcheck():
     assert torch.autograd.gradcheck(lambda x, c: _Mix4.apply(x, c, ia, ib), (x, coef))
 
 
-@needs_fused
+@pytest.mark.needs("cc")
 @pytest.mark.parametrize("shape", [(1, 3, 2), (7, 50, 40), (130, 64, 300)])
 def test_fused_matches_python(shape):
     batch, n_in, n_out = shape
@@ -69,7 +68,7 @@ def _row_by_row(x, coef, ia, ib, gy):
     return y, gx, gcoef
 
 
-@needs_fused
+@pytest.mark.needs("cc")
 @pytest.mark.parametrize("shape,broadcast", [((1, 5, 3), False), ((19, 13, 21), False),
                                              ((40, 37, 17), True), ((9, 8, 16), False),
                                              ((70, 24, 30), False)])
@@ -91,7 +90,7 @@ def test_fused_is_bit_exact_row_by_row(shape, broadcast):
         assert np.array_equal(got.numpy(), exp)
 
 
-@needs_fused
+@pytest.mark.needs("cc")
 def test_fused_deterministic_across_threads():
     out = []
     old = torch.get_num_threads()

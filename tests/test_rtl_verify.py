@@ -17,17 +17,11 @@ import pytest
 from host.netlist import Netlist, random_netlist
 from rtl import compiled_sim
 from rtl.gen_verilog import generate
+from tests.helpers import lgn
 
+pytestmark = pytest.mark.needs("verilator")
 DATA = Path(__file__).resolve().parent / "data"
 N_RANDOM = 220
-
-
-def _toolchain_or_skip():
-    from rtl.verilator import ToolchainError, tool_env
-    try:
-        tool_env()
-    except ToolchainError as e:
-        pytest.skip(str(e))
 
 
 def random_case(rng, i):
@@ -64,7 +58,6 @@ def random_case(rng, i):
 
 @pytest.fixture(scope="module")
 def random_batch(tmp_path_factory):
-    _toolchain_or_skip()
     rng = np.random.default_rng(2024)
     nets, designs, inputs = [], [], []
     for i in range(N_RANDOM):
@@ -139,14 +132,10 @@ def _trained(name):
     # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
     pytest.param("mnist5k", 4, marks=pytest.mark.slow),
 ])
-def test_trained_netlist_bit_exact(tmp_path, name, register_every, capsys):
+def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The
     file is named netlist.json, as `lgn train` names it, so the digits design is the very one
     `lgn demo` verifies: the build cache compiles it once for both."""
-    _toolchain_or_skip()
-    import json
-
-    from hil.cli import main
     from host import datasets
     from host.encoding import encode
     net = _trained(name)
@@ -157,9 +146,9 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every, capsys):
     assert len(x) >= 1000
     np.save(tmp_path / "x.npy", x)
     net.save(tmp_path / "netlist.json")
-    code = main(["rtl", str(tmp_path / "netlist.json"), "--out", str(tmp_path / "rtl"), "--verify",
-                 "--register-every", str(register_every), "--bits", str(tmp_path / "x.npy"), "--json"])
-    chk = json.loads(capsys.readouterr().out)
+    r = lgn("rtl", tmp_path / "netlist.json", "--out", tmp_path / "rtl", "--verify",
+            "--register-every", register_every, "--bits", tmp_path / "x.npy", "--json", check=None)
+    chk = r.json
     assert chk["samples"] >= 1000
-    assert code == 0 and chk["mismatches"] == 0, (net, chk["score_mismatches"], chk["class_mismatches"],
-                                                  chk["missing"])
+    assert r.code == 0 and chk["mismatches"] == 0, (net, chk["score_mismatches"], chk["class_mismatches"],
+                                                    chk["missing"])

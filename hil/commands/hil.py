@@ -26,12 +26,13 @@ def _noise(s: str) -> float | None:
 
 def _training_args(p, run_required: bool) -> None:
     from hil.finetune import HilConfig
+    from host.train import SCHEDULES
     d = HilConfig()
     # `lgn hil` checks --run itself: argparse would demand it before `sweep` could supply it
     p.add_argument("--run", required=run_required, metavar="DIR", help="a `lgn train` run folder (model.pt, netlist.json)")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
     p.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {d.lr})")
-    p.add_argument("--schedule", choices=["cosine", "constant"], default=d.schedule)
+    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--eval-passes", type=int, default=d.eval_passes,
                    help="hardware test passes per evaluation, averaged (noisy boards)")
@@ -39,21 +40,23 @@ def _training_args(p, run_required: bool) -> None:
 
 
 def register(sub) -> None:
+    from hil import finetune
     from hil.cli import add_json_flag
     from hil.sweep import METHODS
+    d = finetune.HilConfig()
     p = sub.add_parser("hil", help="hardware-in-the-loop fine-tuning; `lgn hil sweep`: fault studies",
                        description="Fine-tune a trained run with the board's real outputs: forward on "
                                    "the board, backward through the relaxed twin. Records, plots and "
                                    "report.md go to RUN/hil (or --out).")
     p.add_argument("--board", metavar="URL", help="sim, sim?faults=stuck=0.25&fault_seed=1, tcp://host:port, ...")
     _training_args(p, run_required=False)
-    p.add_argument("--method", choices=["hil", "software"], default="hil",
+    p.add_argument("--method", choices=finetune.METHODS, default=d.method,
                    help="hil: train on the board's outputs; software: the baseline that never reads them")
     p.add_argument("--no-remap", action="store_true",
                    help="do not place the netlist around gate slots the board shows to be dead")
-    p.add_argument("--copies", type=int, default=1,
+    p.add_argument("--copies", type=int, default=d.copies,
                    help="place N copies of the network that vote in every class score (noisy boards; 0: as many as fit)")
-    p.add_argument("--twin-noise", type=_noise, default=0.0, metavar="P|auto",
+    p.add_argument("--twin-noise", type=_noise, default=d.twin_noise, metavar="P|auto",
                    help="flips injected where the twin computes on its own (software method, progressive "
                         "suffix); auto: the rate measured on the board")
     p.add_argument("--progressive", action="store_true",
