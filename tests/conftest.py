@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
+import fcntl
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +19,16 @@ from tests.helpers import lgn, missing  # noqa: E402 - needs ROOT on sys.path
 def pytest_configure(config):
     config.addinivalue_line("markers", "needs(*tools): skip, saying why, unless the tools run here: "
                                        "verilator, yowasp, cc, iverilog (tests/helpers.py checks them)")
+    config.addinivalue_line("markers", "serial: runs alone, with no test in another pytest-xdist "
+                                       "worker at the same time (it measures time)")
 
 
 def pytest_collection_modifyitems(items):
     """The one place a test skips for a missing toolchain: a skip mark, so it skips before its
     fixtures (a module fixture that builds with the tool never runs without it) and is
-    reported at the test's own line."""
+    reported at the test's own line. Slow tests go first, so that with pytest-xdist the
+    longest ones do not start last and leave one worker finishing alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     reasons = {}
     for item in items:
         tools = tuple(t for m in item.iter_markers("needs") for t in m.args)
@@ -31,6 +38,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.skip(reason=reasons[tools]))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a `serial` test holds an exclusive lock while it runs (set-up
+    included) and every other test a shared one, so timing checks are not measured while
+    another worker loads the machine."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")     # the same in every worker of a run
+    if run is None:
+        return (yield)
+    with open(Path(tempfile.gettempdir()) / f"lgn-tests-{run}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if item.get_closest_marker("serial") else fcntl.LOCK_SH)
+        return (yield)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
@@ -38,11 +58,9 @@ def rng():
 
 @pytest.fixture(scope="session")
 def small_core():
-    """The small cocotb build of lgn_core shared by the framer and engine tests."""
+    """The small cocotb build of lgn_core shared by the framer and engine tests (which carry
+    needs("verilator"))."""
     from tests.rtl_tb import build
-    reason = missing("verilator")
-    if reason:
-        pytest.skip(reason)
     return build.small_core()
 
 

@@ -4,8 +4,11 @@ random netlists at the edges of a small build's capacity, bit-exact against
 host.softmodel.SoftModel (scores, predictions, raw bits of every layer), the RTL's cycle
 counts, and every capacity/argument error. The trained netlists run on the default-size
 build through the virtual board (tests/test_virtual_board.py)."""
+import pytest
+
 from tests.rtl_tb import build
 
 
+@pytest.mark.needs("verilator")
 def test_engine(small_core):
     build.run(small_core, "engine_cocotb")

@@ -95,7 +95,7 @@ class Spy(Transport):
 
 
 def test_capacity_refused_before_any_byte(net):
-    spy = Spy(ObjectTransport(P.ReferenceBoard(max_gates=500, max_width=250), "small"))
+    spy = Spy(ObjectTransport(P.ReferenceBoard(max_gates=500, max_width=250, gates_per_cycle=64), "small"))
     s = Session(spy)
     before = list(spy.log)
     with pytest.raises(CapacityError) as e:

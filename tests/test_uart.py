@@ -9,12 +9,8 @@ import pytest
 from tests.rtl_tb import build
 
 
+@pytest.mark.needs("verilator")
 def test_uart():
-    from rtl.verilator import ToolchainError, tool_env
-    try:
-        tool_env()
-    except ToolchainError as e:
-        pytest.skip(str(e))
     sources = [Path(build.__file__).parent / "tb_uart.sv", build.HDL / "lgn_uart_rx.v",
                build.HDL / "lgn_uart_tx.v"]
     build.run(build.build("tb_uart", sources, {}), "uart_cocotb")

@@ -17,15 +17,8 @@ from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl import protocol as P
 
+pytestmark = pytest.mark.needs("verilator")
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _skip_without_toolchain():
-    from rtl.verilator import ToolchainError, tool_env
-    try:
-        tool_env()
-    except ToolchainError as e:
-        pytest.skip(str(e))
 
 
 class Host:
@@ -77,7 +70,6 @@ class Host:
 
 @pytest.fixture(scope="module")
 def board():
-    _skip_without_toolchain()
     from boards.sim import VirtualBoard
     vb = VirtualBoard()
     yield vb
@@ -107,13 +99,9 @@ def check_exact(host: Host, net: Netlist, bits: np.ndarray, tag: int, layers=())
 
 
 def test_info_reports_the_build(host):
-    from boards.sim import DEFAULTS, DEFAULT_CLOCK_HZ
-    i = host.info
-    assert (i.protocol_version, i.max_inputs, i.max_width, i.max_layers, i.max_classes,
-            i.gates_per_cycle, i.lanes, i.max_body, i.max_gates, i.clock_hz) == (
-        1, DEFAULTS["MAX_INPUTS"], DEFAULTS["MAX_WIDTH"], DEFAULTS["MAX_LAYERS"],
-        DEFAULTS["MAX_CLASSES"], DEFAULTS["GATES_PER_CYCLE"], DEFAULTS["LANES"],
-        DEFAULTS["MAX_BODY"], DEFAULTS["MAX_GATES"], DEFAULT_CLOCK_HZ)
+    from boards.sim import ENGINE
+    assert ENGINE.mismatches(host.info) == []
+    assert host.info.protocol_version == 1
 
 
 def test_digits_and_mnist_sized_nets_exact(host):
@@ -177,7 +165,6 @@ def test_cycles_and_overlap(host):
 
 
 def test_read_limits_and_close():
-    _skip_without_toolchain()
     from boards.sim import VirtualBoard
     vb = VirtualBoard()
     vb.write(b"\x00" + P.encode_frame(1, P.Cmd.INFO))
@@ -193,7 +180,6 @@ def test_read_limits_and_close():
 
 
 def test_faults_are_deterministic_and_visible():
-    _skip_without_toolchain()
     from boards.sim import VirtualBoard, parse_faults
     rng = np.random.default_rng(9)
     net = random_netlist(rng, 64, [256, 256, 100], 10)
@@ -221,11 +207,11 @@ def test_faults_are_deterministic_and_visible():
 def test_uart_in_the_loop():
     """A small build with the RTL UART at 3 Mbaud from 50 MHz: same results, and a frame
     takes the simulated time its bytes need on the wire."""
-    _skip_without_toolchain()
     from boards.sim import VirtualBoard
-    small = dict(LANES=8, GATES_PER_CYCLE=4, MAX_INPUTS=64, MAX_WIDTH=64, MAX_LAYERS=4,
-                 MAX_GATES=256, MAX_CLASSES=8, MAX_BODY=512)
-    vb = VirtualBoard(baud=3_000_000, **small)
+    from rtl.engine import Engine
+    small = Engine(lanes=8, gates_per_cycle=4, max_inputs=64, max_width=64, max_layers=4,
+                   max_gates=256, max_classes=8, max_body=512)
+    vb = VirtualBoard(small, baud=3_000_000)
     h = Host(vb)
     assert h.info.max_body == 512 and h.info.lanes == 8
     rng = np.random.default_rng(10)

@@ -25,18 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from rtl import verilator as vl
+from rtl.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 HDL = HERE.parents[1] / "rtl" / "hdl"
 TOP = "lgn_sim_top"
 
-#: The default build: holds the digits (512 inputs, 4 x 2,000) and mnist5k
-#: (2,352 inputs, 4 x 8,000) netlists.
-DEFAULTS = dict(LANES=64, GATES_PER_CYCLE=16, MAX_INPUTS=4096, MAX_WIDTH=8192, MAX_LAYERS=8,
-                MAX_GATES=49152, MAX_CLASSES=16, MAX_BODY=32768,
-                # byte-stream widths and result banks (boards: 1, 1, 1), for speed
-                IN_BYTES_PER_CLK=8, OUT_BYTES_PER_CLK=8, RESULT_BUFS=2)
-DEFAULT_CLOCK_HZ = 50_000_000
+#: The virtual board's engine build: holds the digits (512 inputs, 4 x 2,000) and mnist5k
+#: (2,352 inputs, 4 x 8,000) netlists; its byte stream moves 8 bytes a clock each way and a
+#: RUN overlaps the previous reply (fewer simulated clocks per sample; RUN cycle counts are
+#: the boards'), and it has the fault-injection logic.
+ENGINE = Engine(in_bytes_per_clk=8, out_bytes_per_clk=8, result_bufs=2, faults=1)
 LOCKUP_CLOCKS = 100_000_000   # idle-wait budget per write() beyond what the bytes need
 
 
@@ -48,15 +47,17 @@ class SimBuildError(RuntimeError):
     pass
 
 
-def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLOCK_HZ) -> Path:
-    """The harness library for these parameters (rtl.verilator builds and caches it)."""
-    p = dict(DEFAULTS)
-    p.update(params or {})
-    flip_bits = p["GATES_PER_CYCLE"] * p["LANES"]
-    defines = (f"-DVB_BAUD={baud} -DVB_CLK_HZ={clock_hz} -DVB_FLIP_BITS={flip_bits} "
-               f"-DVB_IN_BYTES={p['IN_BYTES_PER_CLK']} -DVB_OUT_BYTES={p['OUT_BYTES_PER_CLK']}")
+def build(engine: Engine = ENGINE, baud: int = 0) -> Path:
+    """The harness library for this engine build (rtl.verilator builds and caches it)."""
+    if baud and (engine.in_bytes_per_clk, engine.out_bytes_per_clk) != (1, 1):
+        raise ValueError("behind a UART the engine takes and sends one byte a clock: "
+                         "use in_bytes_per_clk = out_bytes_per_clk = 1 (uart_engine())")
+    p = engine.parameters()
+    flip_bits = engine.gates_per_cycle * engine.lanes
+    defines = (f"-DVB_BAUD={baud} -DVB_CLK_HZ={engine.clock_hz} -DVB_FLIP_BITS={flip_bits} "
+               f"-DVB_IN_BYTES={engine.in_bytes_per_clk} -DVB_OUT_BYTES={engine.out_bytes_per_clk}")
     try:
-        return vl.library_build(TOP, sorted(HDL.glob("*.v")), {**p, "BAUD": baud, "CLK_HZ": clock_hz},
+        return vl.library_build(TOP, sorted(HDL.glob("*.v")), {**p, "BAUD": baud},
                                 includes=[HDL], cflags=f"-O2 {defines}", harness=[HERE / "harness.cpp"],
                                 verilator_args=["-O3", "--x-assign", "fast", "--x-initial", "fast",
                                                 "--noassert", "-Wno-fatal"],
@@ -65,6 +66,11 @@ def build(params: dict | None = None, baud: int = 0, clock_hz: int = DEFAULT_CLO
                                 link_variants=(("-DVB_FAST_EVAL",), ()))
     except vl.BuildError as e:
         raise SimBuildError(str(e)) from None
+
+
+def uart_engine(engine: Engine = ENGINE) -> Engine:
+    """`engine` as the build behind a UART: one byte a clock each way."""
+    return engine.replace(in_bytes_per_clk=1, out_bytes_per_clk=1)
 
 
 def _load(lib: Path) -> ctypes.CDLL:
@@ -116,19 +122,16 @@ def parse_faults(spec: str | None) -> dict:
 class VirtualBoard:
     """The engine RTL in Verilator, behind the link protocol's byte stream."""
 
-    def __init__(self, baud: int | None = None, faults: str | None = None, fault_seed: int = 0,
-                 clock_hz: int = DEFAULT_CLOCK_HZ, **params):
-        unknown = set(params) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown virtual-board parameter(s) {sorted(unknown)}; "
-                            f"known: {sorted(DEFAULTS)}")
-        self.params = dict(DEFAULTS)
-        self.params.update({k: int(v) for k, v in params.items()})
+    def __init__(self, engine: Engine | None = None, baud: int | None = None,
+                 faults: str | None = None, fault_seed: int = 0):
         self.baud = int(baud) if baud else 0
-        self.clock_hz = int(clock_hz)
+        self.engine = engine or (uart_engine() if self.baud else ENGINE)
+        self.clock_hz = self.engine.clock_hz
         self.faults = parse_faults(faults)
         self.fault_seed = int(fault_seed)
-        lib = build(self.params, self.baud, self.clock_hz)
+        if not self.engine.faults and any(self.faults.values()):
+            raise ValueError("this engine build has no fault injection (faults = 0)")
+        lib = build(self.engine, self.baud)
         if lib not in _LIBS:
             _LIBS[lib] = _load(lib)
         self._so = _LIBS[lib]
@@ -138,7 +141,7 @@ class VirtualBoard:
 
     def _apply_faults(self) -> None:
         rng = np.random.default_rng(self.fault_seed)
-        slots = self.params["MAX_GATES"]
+        slots = self.engine.max_gates
         if self.faults["stuck"] > 0:
             n = int(round(self.faults["stuck"] * slots))
             for s, v in zip(rng.choice(slots, n, replace=False), rng.integers(0, 2, n)):
@@ -155,7 +158,7 @@ class VirtualBoard:
             self._so.vb_write(self._h, data, len(data))
         # every byte in, and the largest reply out, at the link's pace, plus the engine
         per_byte = 20 * (self.clock_hz / self.baud if self.baud else 1)
-        budget = int(LOCKUP_CLOCKS + per_byte * (len(data) + 2 * self.params["MAX_BODY"] + 64))
+        budget = int(LOCKUP_CLOCKS + per_byte * (len(data) + 2 * self.engine.max_body + 64))
         ran = self._so.vb_step(self._h, budget)
         if ran >= budget:
             raise SimLockup(f"the virtual board was still busy after {ran:,} clocks "
@@ -213,4 +216,4 @@ class VirtualBoard:
 
     def __repr__(self) -> str:
         link = f"uart {self.baud} baud" if self.baud else "byte stream"
-        return f"VirtualBoard({link}, clock {self.clock_hz / 1e6:g} MHz, {self.params})"
+        return f"VirtualBoard({link}, {self.engine})"

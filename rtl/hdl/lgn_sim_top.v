@@ -6,20 +6,11 @@
 // The byte stream moves IN_BYTES_PER_CLK bytes in and OUT_BYTES_PER_CLK bytes out a clock and
 // the core has RESULT_BUFS result banks: the same RTL as on the boards (which use 1, 1, 1),
 // widened so that the simulation needs fewer clocks per sample. RUN cycle counts do not change.
+// The UART path (BAUD > 0) moves one byte a clock each way (lgn_uart_top refuses other
+// byte-stream widths). FAULTS = 1 builds the core's fault injection (stuck-at slots, flip mask).
 module lgn_sim_top #(
     parameter integer BAUD            = 0,
-    parameter integer CLK_HZ          = 50_000_000,
-    parameter integer LANES           = 64,
-    parameter integer GATES_PER_CYCLE = 16,
-    parameter integer MAX_INPUTS      = 4096,
-    parameter integer MAX_WIDTH       = 8192,
-    parameter integer MAX_LAYERS      = 8,
-    parameter integer MAX_GATES       = 49152,
-    parameter integer MAX_CLASSES     = 16,
-    parameter integer MAX_BODY        = 32768,
-    parameter integer IN_BYTES_PER_CLK = 8,     // byte-stream mode: bytes taken per clock
-    parameter integer OUT_BYTES_PER_CLK = 8,    // byte-stream mode: reply bytes per clock
-    parameter integer RESULT_BUFS     = 2       // a RUN overlaps the previous reply
+`include "generated/lgn_engine_params.vh"
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -43,12 +34,9 @@ module lgn_sim_top #(
 );
     generate
         if (BAUD == 0) begin : direct
-            lgn_core #(.LANES(LANES), .GATES_PER_CYCLE(GATES_PER_CYCLE), .MAX_INPUTS(MAX_INPUTS),
-                       .MAX_WIDTH(MAX_WIDTH), .MAX_LAYERS(MAX_LAYERS), .MAX_GATES(MAX_GATES),
-                       .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY), .CLOCK_HZ(CLK_HZ),
-                       .IN_BYTES_PER_CLK(IN_BYTES_PER_CLK),
-                       .OUT_BYTES_PER_CLK(OUT_BYTES_PER_CLK),
-                       .RESULT_BUFS(RESULT_BUFS)) u_core (
+            lgn_core #(
+`include "generated/lgn_engine_pass.vh"
+            ) u_core (
                 .clk(clk), .rst(rst), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
                 .in_data2(in_data2), .in_valid2(in_valid2),
                 .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready), .idle(idle),
@@ -59,10 +47,10 @@ module lgn_sim_top #(
             /* verilator lint_off UNUSEDSIGNAL */
             wire frame_err;
             /* verilator lint_on UNUSEDSIGNAL */
-            lgn_uart_top #(.CLK_HZ(CLK_HZ), .BAUD(BAUD), .LANES(LANES),
-                           .GATES_PER_CYCLE(GATES_PER_CYCLE), .MAX_INPUTS(MAX_INPUTS),
-                           .MAX_WIDTH(MAX_WIDTH), .MAX_LAYERS(MAX_LAYERS), .MAX_GATES(MAX_GATES),
-                           .MAX_CLASSES(MAX_CLASSES), .MAX_BODY(MAX_BODY)) u_top (
+            lgn_uart_top #(
+                .BAUD(BAUD),
+`include "generated/lgn_engine_pass.vh"
+            ) u_top (
                 .clk(clk), .rst(rst), .rxd(rxd), .txd(txd), .frame_err(frame_err), .idle(idle),
                 .fault_we(fault_we), .fault_gate(fault_gate), .fault_stuck(fault_stuck),
                 .flip_mask(flip_mask));

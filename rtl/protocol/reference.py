@@ -16,17 +16,18 @@ import numpy as np
 from .bodies import (Config, ErrorBody, Info, Status, decode_load, decode_run, encode_run_reply,
                      gate_slots, run_reply_bytes, unpack_samples)
 from .codec import BadFrame, FrameDecoder, encode_frame
-from .constants import PROTOCOL_VERSION, REPLY_FLAG, TYPE_ERROR, Cmd, Err, sample_bytes
+from .constants import REPLY_FLAG, TYPE_ERROR, Cmd, Err, sample_bytes
 from .layouts import CONFIG, CONFIG_WIDTH, GATE, LOAD, RUN
 
 
 class ReferenceBoard:
-    def __init__(self, max_inputs=1024, max_width=4096, max_layers=8, max_classes=16,
-                 gates_per_cycle=64, lanes=64, max_body=4096, max_gates=32768,
-                 clock_hz=50_000_000):
-        self.info = Info(PROTOCOL_VERSION, max_inputs, max_width, max_layers, max_classes,
-                         gates_per_cycle, lanes, max_body, max_gates, clock_hz, 0)
-        self._decoder = FrameDecoder(max_body)
+    def __init__(self, engine=None, **changes):
+        """A board of `engine`'s limits (an rtl.engine.Engine; default Engine()), with
+        `changes` to them."""
+        from rtl.engine import Engine       # here: rtl.engine imports this package
+        e = (engine or Engine()).replace(**changes)
+        self.info = e.info()
+        self._decoder = FrameDecoder(e.max_body)
         self._tx = bytearray()
         self._power_up()
 

@@ -7,15 +7,15 @@
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from .. import generated
 from . import layouts
 from .codec import CRC_BYTES, MIN_PAYLOAD
 from .constants import (CRC_INIT, CRC_POLY, DELIM, PROTOCOL_VERSION, REPLY_FLAG, TYPE_ERROR, Cmd,
                         Err, RunMode)
 
-HEADER_PATH = Path(__file__).resolve().parents[1] / "hdl" / "generated" / "lgn_protocol.vh"
+HEADER_PATH = generated.FOLDER / "lgn_protocol.vh"
 
 #: Layouts the RTL reads: LGN_<size name>_BYTES, and LGN_<prefix>_OFF_<FIELD> per field.
 _LAYOUTS = (("HEADER", "HEADER", layouts.HEADER), ("INFO_BODY", "INFO", layouts.INFO),
@@ -70,25 +70,8 @@ def verilog_header() -> str:
 
 def write_header(path: Path = HEADER_PATH) -> bool:
     """Write the header if it differs; True when the file changed."""
-    text = verilog_header()
-    if path.exists() and path.read_text() == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return True
+    return generated.write(path, verilog_header())
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["--header"]:
-        print(f"{HEADER_PATH}: {'updated' if write_header() else 'up to date'}", file=sys.stderr)
-        return 0
-    if argv == ["--check"]:
-        ok = HEADER_PATH.exists() and HEADER_PATH.read_text() == verilog_header()
-        print(f"{HEADER_PATH}: {'up to date' if ok else 'OUT OF DATE (python -m rtl.protocol --header)'}",
-              file=sys.stderr)
-        return 0 if ok else 1
-    if argv == ["--print"]:
-        sys.stdout.write(verilog_header())
-        return 0
-    print("usage: python -m rtl.protocol --header | --check | --print", file=sys.stderr)
-    return 2
+    return generated.main(argv, {HEADER_PATH: verilog_header()}, "python -m rtl.protocol")

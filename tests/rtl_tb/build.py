@@ -7,24 +7,40 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from rtl.engine import Engine
+
 ROOT = Path(__file__).resolve().parents[2]
 HDL = ROOT / "rtl" / "hdl"
 
 #: A small engine for cocotb: every limit is reachable with small, fast frames.
-SMALL_CORE = dict(LANES=8, GATES_PER_CYCLE=4, MAX_INPUTS=64, MAX_WIDTH=64, MAX_LAYERS=4,
-                  MAX_GATES=192, MAX_CLASSES=8, MAX_BODY=512, FRAME_BUFS=2, CLOCK_HZ=50_000_000)
+SMALL = Engine(lanes=8, gates_per_cycle=4, max_inputs=64, max_width=64, max_layers=4,
+               max_gates=192, max_classes=8, max_body=512)
+SMALL_CORE = SMALL.parameters()
+#: lgn_core's parts alone (their own testbenches), the small core's sizes: the framer and the
+#: reply streamer with several bytes a clock (the small core has one), the gate engine with
+#: fault injection (the small core has none), the command handler with one result bank.
+CONFIG = SMALL_CORE
+FRAMER = SMALL.replace(in_bytes_per_clk=3).parameters()
+REPLY = SMALL.replace(result_bufs=2, out_bytes_per_clk=3).parameters()
+GATE_ENGINE = SMALL.replace(faults=1).parameters()
+CMD = SMALL_CORE
+
+
+def fs_depth(p: dict) -> int:
+    """Words per frame-store buffer (rtl/hdl/lgn_core_sizes.vh FS_DEPTH)."""
+    return p["MAX_BODY"] // p["LANES"] + -(-p["MAX_INPUTS"] // 8) + 1
 
 
 class TbError(RuntimeError):
     pass
 
 
-def build(top: str, sources: list[Path], parameters: dict):
+def build(top: str, sources: list[Path], parameters: dict, optimize: bool = True):
     """The cocotb model of `top` (rtl.verilator.CocotbBuild)."""
     from rtl.verilator import cocotb_build
     return cocotb_build(top, sources, parameters, includes=[HDL], timescale=("1ns", "1ps"),
                         build_args=["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"],
-                        quiet=False)
+                        optimize=optimize, quiet=False)
 
 
 def run(model, module: str, extra_env: dict | None = None) -> None:
@@ -42,3 +58,9 @@ def run(model, module: str, extra_env: dict | None = None) -> None:
 
 def small_core():
     return build("lgn_core", sorted(HDL.glob("lgn_*.v")), SMALL_CORE)
+
+
+def part(top: str, parameters: dict):
+    """One of lgn_core's parts (lgn_framer, lgn_cmd, lgn_config, lgn_gate_engine, lgn_reply) alone;
+    these models run briefly, so they are compiled without optimisation."""
+    return build(top, sorted(HDL.glob("lgn_*.v")), parameters, optimize=False)

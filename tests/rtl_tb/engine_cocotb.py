@@ -23,7 +23,7 @@ L, G = SMALL_CORE["LANES"], SMALL_CORE["GATES_PER_CYCLE"]
 
 
 def run_cycles(net, count: int, mode: int, layer: int) -> int:
-    """Engine cycles of one RUN, as lgn_core.v documents them."""
+    """Engine cycles of one RUN, as lgn_gate_engine.v documents them."""
     last = len(net.layers) - 1 if mode == 0 else layer
     nbytes = -(-net.inputs // 8)
     total = 0

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+// lgn_gate_engine: the bit-sliced evaluation of the loaded netlist, with its gate memories,
+// activation buffers and class counters (lgn_core runs it for RUN).
+//
+// Two activation buffers of ADEPTH words x L bits (ping-pong: layer k reads buffer (k+1)%2
+// and writes buffer k%2; a chunk's inputs are transposed into buffer 1 from the frame store,
+// one word read per input byte). Gate configs live in G = GATES_PER_CYCLE memories (slot =
+// gate index % G), so a layer of width w takes ceil(w/G) cycles through a 3-stage pipeline
+// (gate read, operand read, evaluate and write) plus 3 cycles to drain. Layer k's gates
+// start at word base[k] = sum of ceil(w/G) over the layers before it (lgn_config
+// computes the bases at CONFIG). In the last layer of a scores run, each gate output word is
+// added into its class's bit-sliced counter (SB planes of L bits; a ripple of XOR/AND); the
+// class trackers follow which class each of the G slots is in. Per chunk of up to L samples,
+//   cycles = (ceil(inputs/8) + 1) + sum_k (ceil(w_k/G) + 3) + emit + 1,
+// where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw layer
+// bits, a byte per clock; bits past the layer's width are 0). `e_cycles` is that total for
+// the whole batch (count 0: 1). Results go out through the result memory's write port.
+//
+// FAULTS = 1 (the virtual board) adds fault injection: a gate slot whose stuck bit is set
+// (fault_we, fault_gate, fault_stuck = {enable, value}) outputs a constant, and flip_mask is
+// XORed into each evaluated word. With FAULTS = 0 (board builds) neither exists and the
+// fault ports are unused.
+// Ports are declared in the body, where their widths can use the included sizes.
+module lgn_gate_engine #(
+`include "generated/lgn_engine_params.vh"
+) (clk, rst, e_start, e_mode, e_last, e_count, e_fsbase, cfg_nbytes, cfg_classes, cfg_gs,
+   cfg_width_f, cfg_base_f, cls_init_c_f, cls_init_r_f, cls_step_c, cls_step_r,
+   gw_en, gw_slot, gw_addr, gw_data, fault_we, fault_gate, fault_stuck, flip_mask,
+   fs_raddr, fs_ren, fs_rword, e_busy, e_cycles, e_ro, rm_we, rm_wa, rm_wd, rm_wn);
+`include "generated/lgn_protocol.vh"
+`include "lgn_core_sizes.vh"
+    input  wire            clk;
+    input  wire            rst;
+    input  wire            e_start;                // a pulse: run this batch
+    input  wire            e_mode;                 // 1: raw bits of layer e_last
+    input  wire [15:0]     e_last, e_count;
+    input  wire [FSW-1:0]  e_fsbase;               // first word of the samples in the store
+    // the configuration (lgn_config; packed arrays: entry k at k*width)
+    input  wire [15:0]     cfg_nbytes, cfg_classes, cfg_gs;
+    input  wire [16*MAX_LAYERS-1:0]      cfg_width_f;
+    input  wire [(GAW+1)*MAX_LAYERS-1:0] cfg_base_f;
+    input  wire [G*(CW+1)-1:0]           cls_init_c_f;
+    input  wire [G*16-1:0]               cls_init_r_f;
+    input  wire [CW:0]     cls_step_c;
+    input  wire [15:0]     cls_step_r;
+    // gate writes: slot q holds the gates whose index in their layer is q mod G
+    input  wire            gw_en;
+    input  wire [GG-1:0]   gw_slot;
+    input  wire [GAW-1:0]  gw_addr;
+    input  wire [GB-1:0]   gw_data;                // {op, b, a}
+    /* verilator lint_off UNUSEDSIGNAL */          // (unused when FAULTS = 0)
+    input  wire            fault_we;
+    input  wire [31:0]     fault_gate;             // global gate slot: word*G + slot
+    input  wire [1:0]      fault_stuck;            // {enable, value}
+    input  wire [G*L-1:0]  flip_mask;
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire [FSW-1:0]  fs_raddr;
+    output wire            fs_ren;
+    input  wire [8*L-1:0]  fs_rword;
+    output wire            e_busy;
+    output reg  [31:0]     e_cycles;
+    output reg  [15:0]     e_ro;                   // result bytes written
+    output reg             rm_we;                  // result memory: rm_wn bytes at rm_wa
+    output reg  [RA-1:0]   rm_wa;
+    output reg  [8*RECW-1:0] rm_wd;
+    output reg  [7:0]      rm_wn;
+
+    reg [GB-1:0]  gmem [0:G-1][0:GWORDS-1];
+    reg [GB-1:0]  g_rd [0:G-1];
+
+    localparam [2:0] E_IDLE = 3'd0, E_TRANS = 3'd1, E_LAYER = 3'd2, E_DRAIN = 3'd3,
+                     E_EMIT = 3'd4, E_NEXT = 3'd5;
+    reg  [2:0]  e_state;
+    reg  [15:0] e_done, e_lanes;
+    reg  [FSW-1:0] e_cbase;               // first word of this chunk in the frame store
+    reg  [15:0] e_j;
+    reg  [15:0] e_k;
+    reg  [15:0] e_word, e_nw, e_width;
+    /* verilator lint_off UNUSEDSIGNAL */   // (its top bit: only the stuck-at address uses it)
+    reg  [GAW:0] e_gbase;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg  [1:0]  e_drain;
+    reg         t_v;
+    reg  [15:0] t_j;
+    assign e_busy = e_state != E_IDLE;
+    assign fs_raddr = e_cbase + e_j[FSW-1:0];
+    assign fs_ren = e_state == E_TRANS;
+
+    // pipeline
+    reg               s1_v, s2_v;
+    reg  [15:0]       s1_word, s2_word;
+    reg               s1_par, s2_par;     // destination buffer
+    reg               s1_sc, s2_sc;       // accumulate scores
+    reg  [G*(CW+1)-1:0] cls_c;            // slot q: bits q*(CW+1) +: CW+1 (packed: cheap to
+    reg  [G*16-1:0]   cls_r;              // update all at once in simulation)
+    reg  [CW:0]       s1_cls [0:G-1];
+    reg  [CW:0]       s2_cls [0:G-1];
+    reg  [L-1:0]      s2_a [0:G-1];
+    reg  [L-1:0]      s2_b [0:G-1];
+    reg  [3:0]        s2_op [0:G-1];
+    wire [2*G-1:0]    s2_st;              // slot q: {stuck, value} at bits 2q +: 2
+    reg  [L-1:0]      act0 [0:ADEPTH-1];
+    reg  [L-1:0]      act1 [0:ADEPTH-1];
+    reg  [L-1:0]      planes [0:MAX_CLASSES*SB-1];
+
+    wire [GAW-1:0] g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
+    wire e_issue = e_state == E_LAYER;
+    wire e_par = e_k[0];                  // layer k writes buffer k%2
+    wire e_sc = !e_mode && e_k == e_last;
+    wire e_layer_done = e_word == e_nw - 16'd1;
+
+    // Fault injection (FAULTS = 1): one {enable, value} pair per gate slot, read in stage 1.
+    wire any_flip;
+    generate
+        if (FAULTS != 0) begin : faults
+            reg [1:0] stuck [0:MAX_GATES-1];
+            reg       any_stuck;
+            reg [2*G-1:0] st;
+            integer fi;
+            initial for (fi = 0; fi < MAX_GATES; fi = fi + 1) stuck[fi] = 2'b00;
+            always @(posedge clk) begin
+                if (rst) any_stuck <= 1'b0;
+                else if (fault_we && fault_gate < 32'(MAX_GATES)) begin
+                    stuck[fault_gate[$clog2(MAX_GATES)-1:0]] <= fault_stuck;
+                    if (fault_stuck[1]) any_stuck <= 1'b1;
+                end
+            end
+            always @(posedge clk)
+                if (s1_v)
+                    for (int q = 0; q < G; q++)
+                        st[2*q +: 2] <= any_stuck ? stuck[32'({s1_word, GG'(0)}) + 32'(q) + 32'({e_gbase, GG'(0)})]
+                                                  : 2'b00;
+            assign s2_st = st;
+            assign any_flip = |flip_mask;
+        end else begin : no_faults
+            assign s2_st = {(2*G){1'b0}};
+            assign any_flip = 1'b0;
+        end
+    endgenerate
+
+    // Gate evaluation: op bits are the truth table f(0,0), f(0,1), f(1,0), f(1,1) (bit3..bit0).
+    function automatic [L-1:0] gate_eval(input [3:0] op, input [L-1:0] a, input [L-1:0] b);
+        gate_eval = ({L{op[3]}} & ~a & ~b) | ({L{op[2]}} & ~a & b)
+                  | ({L{op[1]}} & a & ~b) | ({L{op[0]}} & a & b);
+    endfunction
+
+    // Stages 0 and 1: gate configs, then operands. Registers load only when their stage is
+    // active, which keeps an idle engine cheap in simulation as well as in power.
+    always @(posedge clk) begin
+        if (gw_en) gmem[gw_slot][gw_addr] <= gw_data;
+        if (e_issue)
+            for (int q = 0; q < G; q++) g_rd[q] <= gmem[q][g_raddr];
+        s1_v <= e_issue;
+        if (e_issue) begin
+            s1_word <= e_word;
+            s1_par <= e_par;
+            s1_sc <= e_sc;
+            if (e_sc) for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q*(CW+1) +: CW+1];
+        end
+        s2_v <= s1_v;
+        if (s1_v) begin
+            s2_word <= s1_word;
+            s2_par <= s1_par;
+            s2_sc <= s1_sc;
+            for (int q = 0; q < G; q++) begin
+                s2_cls[q] <= s1_cls[q];
+                s2_op[q] <= g_rd[q][2*AW +: 4];
+                s2_a[q] <= s1_par ? act0[g_rd[q][AW-1:0]] : act1[g_rd[q][AW-1:0]];
+                s2_b[q] <= s1_par ? act0[g_rd[q][2*AW-1:AW]] : act1[g_rd[q][2*AW-1:AW]];
+            end
+        end
+    end
+
+    // Stage 2: evaluate, write the destination buffer, add last-layer outputs into the
+    // class counters; and the transposition of a chunk's input bytes into buffer 1.
+    // The G slots of a cycle may hit the same class, so their additions are applied one
+    // after the other with blocking assignments (planes is written only in this block).
+    reg [L-1:0] w, carry, tmp, tw;
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) begin
+        if (s2_v)
+            for (int q = 0; q < G; q++)
+                if ((32'({s2_word, GG'(0)}) + 32'(q)) < 32'(e_width)) begin
+                    w = gate_eval(s2_op[q], s2_a[q], s2_b[q]);
+                    if (any_flip) w = w ^ flip_mask[q*L +: L];
+                    if (s2_st[2*q+1]) w = {L{s2_st[2*q]}};
+                    if (s2_par) act1[AW'({s2_word, GG'(0)} + q)] <= w;
+                    else        act0[AW'({s2_word, GG'(0)} + q)] <= w;
+                    if (s2_sc) begin
+                        carry = w;
+                        for (int p = 0; p < SB; p++) begin
+                            tmp = planes[32'(s2_cls[q]) * SB + p];
+                            planes[32'(s2_cls[q]) * SB + p] = tmp ^ carry;
+                            carry = tmp & carry;
+                        end
+                    end
+                end
+        if (t_v)
+            for (int q = 0; q < 8; q++) begin
+                for (int p = 0; p < L; p++) tw[p] = fs_rword[8 * p + q];
+                act1[AW'({t_j, 3'd0} + q)] <= tw;      // input 8*t_j+q of all lanes
+            end
+        if ((e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
+                || (e_state == E_TRANS && e_j == 16'd0 && e_last == 16'd0 && !e_mode))
+            for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
+    end
+    /* verilator lint_on BLKSEQ */
+
+    // Emission into the result memory (the RUN reply body after its fixed head): a scores
+    // run writes one sample's whole record (classes x score, then the prediction) per clock,
+    // a raw-bits run one byte per clock.
+    reg  [15:0] em_s, em_j, em_nb;
+    reg  [8*RECW-1:0] em_rec;
+    reg  [15:0] em_best;
+    reg  [7:0]  em_bestc;
+    reg  [15:0] em_sc;
+    reg  [7:0]  em_by;
+    wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
+    wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
+    wire [7:0]  rec_bytes = 8'(LGN_SCORE_BYTES * cfg_classes + LGN_PRED_BYTES);  // a scores record
+
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) begin
+        rm_we <= 1'b0;
+        t_v <= 1'b0;
+        if (rst) begin
+            e_state <= E_IDLE;
+        end else begin
+            case (e_state)
+                E_IDLE: if (e_start) begin
+                    e_cycles <= 32'd0;
+                    e_done <= 16'd0;
+                    e_cbase <= e_fsbase;
+                    e_ro <= 16'd0;
+                    e_lanes <= (e_count > 16'(L)) ? 16'(L) : e_count;
+                    e_j <= 16'd0;
+                    e_state <= (e_count == 16'd0) ? E_NEXT : E_TRANS;
+                end
+                E_TRANS: begin
+                    if (e_j == cfg_nbytes) begin
+                        e_k <= 16'd0;
+                        e_word <= 16'd0;
+                        e_width <= cfg_width_f[15:0];
+                        e_nw <= (cfg_width_f[15:0] + 16'(G - 1)) >> GG;
+                        e_gbase <= cfg_base_f[GAW:0];
+                        e_state <= E_LAYER;
+                    end else begin
+                        t_v <= 1'b1;
+                        t_j <= e_j;
+                        e_j <= e_j + 16'd1;
+                    end
+                end
+                E_LAYER: begin
+                    e_word <= e_word + 16'd1;
+                    if (e_layer_done) begin
+                        e_state <= E_DRAIN;
+                        e_drain <= 2'd0;
+                    end
+                end
+                E_DRAIN: begin
+                    e_drain <= e_drain + 2'd1;
+                    if (e_drain == 2'd2) begin
+                        if (e_k == e_last) begin
+                            e_state <= E_EMIT;
+                            em_s <= 16'd0;
+                            em_j <= 16'd0;
+                            em_nb <= (e_width + 16'd7) >> 3;
+                        end else begin
+                            e_k <= e_k + 16'd1;
+                            e_word <= 16'd0;
+                            e_width <= cfg_width_f[16*KW'(e_k[KW-1:0] + 1'b1) +: 16];
+                            e_nw <= (cfg_width_f[16*KW'(e_k[KW-1:0] + 1'b1) +: 16] + 16'(G - 1)) >> GG;
+                            e_gbase <= cfg_base_f[(GAW+1)*KW'(e_k[KW-1:0] + 1'b1) +: GAW+1];
+                            e_state <= E_LAYER;
+                        end
+                    end
+                end
+                E_EMIT: begin
+                    rm_we <= 1'b1;
+                    rm_wa <= e_ro[RA-1:0];
+                    if (e_mode) begin
+                        // byte em_j of sample em_s: bit i = lane em_s of output 8*em_j + i,
+                        // 0 past the layer's width (the buffers hold older outputs there)
+                        for (int p = 0; p < 8; p++)
+                            em_by[p] = (32'({em_j, 3'd0}) + 32'(p) < 32'(e_width))
+                                       && (e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
+                                                 : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]);
+                        rm_wd <= {{(8*RECW-8){1'b0}}, em_by};
+                        rm_wn <= 8'd1;
+                        e_ro <= e_ro + 16'd1;
+                        if (em_j == em_nb - 16'd1) begin
+                            em_j <= 16'd0;
+                            em_s <= em_s + 16'd1;
+                            if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
+                        end else em_j <= em_j + 16'd1;
+                    end else begin
+                        // sample em_s: every class score from its bit planes, the first
+                        // highest score wins (ties: lowest class)
+                        em_rec = {(8*RECW){1'b0}};
+                        em_best = 16'd0;
+                        em_bestc = 8'd0;
+                        for (int c = 0; c < MAX_CLASSES; c++)
+                            if (16'(c) < cfg_classes) begin
+                                em_sc = 16'd0;
+                                for (int p = 0; p < SB; p++)
+                                    em_sc[p] = planes[c * SB + p][em_s[LG-1:0]];
+                                em_rec[8 * LGN_SCORE_BYTES * c +: 16] = em_sc;
+                                if (c == 0 || em_sc > em_best) begin
+                                    em_best = em_sc;
+                                    em_bestc = 8'(c);
+                                end
+                            end
+                        em_rec[8 * LGN_SCORE_BYTES * cfg_classes +: 8] = em_bestc;
+                        rm_wd <= em_rec;
+                        rm_wn <= rec_bytes;
+                        e_ro <= e_ro + 16'(rec_bytes);
+                        em_s <= em_s + 16'd1;
+                        if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
+                    end
+                end
+                E_NEXT: begin
+                    if (e_done + e_lanes >= e_count) e_state <= E_IDLE;
+                    else begin
+                        e_done <= e_done + e_lanes;
+                        e_lanes <= next_lanes;
+                        e_cbase <= e_cbase + cfg_nbytes[FSW-1:0];
+                        e_j <= 16'd0;
+                        e_state <= E_TRANS;
+                    end
+                end
+                default: e_state <= E_IDLE;
+            endcase
+            if (e_busy) e_cycles <= e_cycles + 32'd1;
+        end
+    end
+    /* verilator lint_on BLKSEQ */
+
+    // Class trackers of the G slots (last layer of a scores run): gate e_word*G+q is in
+    // class cls_c[q] at offset cls_r[q]; reset at each layer start, stepped by G gates.
+    wire cls_load = (e_state == E_TRANS && e_j == cfg_nbytes)
+                 || (e_state == E_DRAIN && e_drain == 2'd2 && e_k != e_last);
+    wire cls_step = e_state == E_LAYER && e_sc;
+    always @(posedge clk)
+        if (cls_load) begin
+            cls_c <= cls_init_c_f;
+            cls_r <= cls_init_r_f;
+        end else if (cls_step)
+            for (int q = 0; q < G; q++) begin
+                cls_r[q*16 +: 16] <= (cls_r[q*16 +: 16] + cls_step_r >= cfg_gs)
+                                     ? cls_r[q*16 +: 16] + cls_step_r - cfg_gs
+                                     : cls_r[q*16 +: 16] + cls_step_r;
+                cls_c[q*(CW+1) +: CW+1] <= cls_c[q*(CW+1) +: CW+1] + cls_step_c
+                                           + {{CW{1'b0}}, cls_r[q*16 +: 16] + cls_step_r >= cfg_gs};
+            end
+endmodule

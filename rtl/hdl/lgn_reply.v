@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+// lgn_reply: the reply streamer of lgn_core. Takes a reply from the command handler
+// (tx_start: seq, type, body length, and the body head `hreg` of rp_hlen bytes) and sends its
+// payload into the COBS encoder: header, body head, the rest of the body from the result
+// memory, CRC over header and body. W = OUT_BYTES_PER_CLK bytes a clock (the slots of a
+// clock in order; the boards use 1).
+//
+// The result memory (written by the gate engine: up to RECW bytes a clock at rm_wa) holds a
+// RUN reply's records. RESULT_BUFS = 2 gives it two banks: the engine writes bank rm_sel
+// while the streamer sends the other one (rm_sel flips when a reply starts), so the next
+// RUN can start while a reply goes out.
+// Ports are declared in the body, where their widths can use the included sizes.
+module lgn_reply #(
+`include "generated/lgn_engine_params.vh"
+) (clk, rst, tx_start, rp_seq, rp_type, rp_len, rp_hlen, hreg, tx_busy, rm_we, rm_wa, rm_wd,
+   rm_wn, enc_data, enc_valid, enc_last, enc_ready);
+`include "generated/lgn_protocol.vh"
+`include "lgn_core_sizes.vh"
+`include "lgn_crc16.vh"
+    localparam integer WO = OUT_BYTES_PER_CLK;
+    localparam integer WB = (WO > 1) ? $clog2(WO) : 1;
+    localparam integer RAW = $clog2(RESULT_BUFS * MAX_BODY);
+    input  wire            clk;
+    input  wire            rst;
+    input  wire            tx_start;               // take this reply (when !tx_busy)
+    input  wire [7:0]      rp_seq, rp_type;
+    input  wire [15:0]     rp_len;                 // body bytes
+    input  wire [7:0]      rp_hlen;                // of which the first come from hreg
+    input  wire [8*HB-1:0] hreg;                   // byte i in bits 8i +: 8
+    output reg             tx_busy;
+    // result memory write port (lgn_gate_engine)
+    input  wire            rm_we;
+    input  wire [RA-1:0]   rm_wa;
+    input  wire [8*RECW-1:0] rm_wd;                // byte k in bits 8k +: 8
+    input  wire [7:0]      rm_wn;                  // bytes to write
+    // into the COBS encoder
+    output wire [8*WO-1:0] enc_data;
+    output wire [WO-1:0]   enc_valid;
+    output wire            enc_last;
+    input  wire            enc_ready;
+
+    reg  [7:0]  rmem [0:RESULT_BUFS*MAX_BODY-1];
+    reg         rm_sel;                   // the bank the engine writes
+    wire [RAW-1:0] rm_wbase = (RESULT_BUFS > 1 && rm_sel) ? RAW'(MAX_BODY) : {RAW{1'b0}};
+    always @(posedge clk)
+        if (rm_we)
+            for (int k = 0; k < RECW; k++)
+                if (8'(k) < rm_wn) rmem[rm_wbase + RAW'(rm_wa + RA'(k))] <= rm_wd[8*k +: 8];
+
+    reg  [16:0] tx_i, tx_n;
+    reg  [15:0] tx_crc;
+    reg  [7:0]  tx_seq, tx_type, tx_hlen;  // this reply's header, taken at tx_start
+    reg  [15:0] tx_len;
+    reg  [8*HB-1:0] tx_hreg;
+    reg         tx_rbank;                 // result bank it reads
+    wire [16:0] tx_body_start = 17'(LGN_HEADER_BYTES) + 17'(tx_hlen);
+    wire [16:0] tx_body_end = 17'(LGN_HEADER_BYTES) + 17'(tx_len);
+    wire        tx_take;
+    reg  [8*LGN_HEADER_BYTES-1:0] tx_head;
+    always @* begin
+        tx_head = {(8*LGN_HEADER_BYTES){1'b0}};
+        tx_head[8*LGN_HEADER_OFF_SEQ +: 8] = tx_seq;
+        tx_head[8*LGN_HEADER_OFF_TYPE +: 8] = tx_type;
+        tx_head[8*LGN_HEADER_OFF_LEN +: 16] = tx_len;
+    end
+    localparam integer HDW = $clog2(LGN_HEADER_BYTES);
+    reg  [16:0] rm_ptr;                   // body bytes taken from rmem so far
+    reg  [8*WO-1:0] rm_win;               // rmem[rm_ptr +: WO], registered
+    reg  [8*WO-1:0] tx_bytes;
+    reg  [WO-1:0]   tx_valid;
+    reg  [15:0] tx_c;
+    reg  [16:0] tx_ix, tx_nb, tx_cnt;
+    reg  [WB-1:0] tx_w;                   // window slot of a body byte
+    reg  [7:0]  tx_b;
+    always @* begin
+        tx_c = tx_crc;
+        tx_nb = 17'd0;
+        tx_cnt = 17'd0;
+        tx_bytes = {(8*WO){1'b0}};
+        tx_valid = {WO{1'b0}};
+        tx_ix = tx_i;
+        tx_w = {WB{1'b0}};
+        tx_b = 8'd0;
+        if (tx_busy) for (int k = 0; k < WO; k++) begin
+            tx_ix = tx_i + 17'(k);
+            tx_w = WB'(tx_ix - tx_body_start - rm_ptr);
+            if (tx_ix < 17'(LGN_HEADER_BYTES)) tx_b = tx_head[8 * HDW'(tx_ix) +: 8];
+            else if (tx_ix < tx_body_start) tx_b = tx_hreg[8 * HBW'(tx_ix - 17'(LGN_HEADER_BYTES)) +: 8];
+            else if (tx_ix < tx_body_end) tx_b = rm_win[8 * tx_w +: 8];
+            else if (tx_ix == tx_body_end) tx_b = tx_c[7:0];      // the CRC, u16 LE
+            else tx_b = tx_c[15:8];
+            if (tx_ix < tx_n) begin
+                tx_valid[k] = 1'b1;
+                tx_bytes[8*k +: 8] = tx_b;
+                tx_cnt = tx_cnt + 17'd1;
+                if (tx_ix < tx_body_end) tx_c = lgn_crc16_byte(tx_c, tx_b);
+                if (tx_ix >= tx_body_start && tx_ix < tx_body_end) tx_nb = tx_nb + 17'd1;
+            end
+        end
+    end
+    wire [16:0] rm_ptr_nx = tx_start ? 17'd0 : rm_ptr + (tx_take ? tx_nb : 17'd0);
+    wire        rm_rbank = tx_start ? rm_sel : tx_rbank;
+    wire [RAW-1:0] rm_rbase = (RESULT_BUFS > 1 && rm_rbank) ? RAW'(MAX_BODY) : {RAW{1'b0}};
+    always @(posedge clk) begin
+        rm_ptr <= rm_ptr_nx;
+        for (int k = 0; k < WO; k++) rm_win[8*k +: 8] <= rmem[rm_rbase + RAW'(RA'(rm_ptr_nx + 17'(k)))];
+    end
+    assign tx_take = tx_busy && enc_ready;
+    always @(posedge clk) begin
+        if (rst) begin
+            tx_busy <= 1'b0;
+            tx_i <= 17'd0;
+            tx_n <= 17'd0;
+            tx_crc <= LGN_CRC_INIT;
+            tx_rbank <= 1'b0;
+            rm_sel <= 1'b0;
+        end else if (tx_start) begin
+            tx_busy <= 1'b1;
+            tx_seq <= rp_seq;
+            tx_type <= rp_type;
+            tx_len <= rp_len;
+            tx_hlen <= rp_hlen;
+            tx_hreg <= hreg;
+            tx_rbank <= rm_sel;
+            if (RESULT_BUFS > 1) rm_sel <= !rm_sel;
+            tx_i <= 17'd0;
+            tx_n <= 17'(LGN_MIN_PAYLOAD) + 17'(rp_len);
+            tx_crc <= LGN_CRC_INIT;
+        end else if (tx_take) begin
+            tx_crc <= tx_c;
+            tx_i <= tx_i + tx_cnt;
+            if (tx_i + tx_cnt == tx_n) tx_busy <= 1'b0;
+        end
+    end
+    assign enc_data = tx_bytes;
+    assign enc_valid = tx_busy ? tx_valid : {WO{1'b0}};
+    assign enc_last = tx_i + tx_cnt == tx_n;
+endmodule
