@@ -21,6 +21,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
+from rtl.gen_verilog import DATA_PORTS
+
 
 def _rows_to_ints(bits: np.ndarray) -> list[int]:
     """uint8 [n, m] -> one Python int per row with bit i = column i."""
@@ -48,9 +50,7 @@ async def compiled_netlists(dut):
     for i, d in enumerate(spec["designs"]):
         bits = np.load(d["inputs"])
         designs.append({
-            "in_valid": getattr(dut, f"d{i}_in_valid"), "in_bits": getattr(dut, f"d{i}_in_bits"),
-            "out_valid": getattr(dut, f"d{i}_out_valid"), "out_scores": getattr(dut, f"d{i}_out_scores"),
-            "out_class": getattr(dut, f"d{i}_out_class"),
+            **{name: getattr(dut, f"d{i}_{name}") for name in DATA_PORTS},
             "rows": _rows_to_ints(bits), "next": 0, "scores": [], "classes": [],
             "sw": int(d["score_width"]), "classes_n": int(d["classes"]), "out": d["outputs"],
             "latency": int(d["latency"]),

@@ -17,7 +17,7 @@ import numpy as np
 
 from host.netlist import Netlist
 from host.softmodel import SoftModel, predict_from_scores
-from rtl.gen_verilog import RtlDesign
+from rtl.gen_verilog import DATA_PORTS, RtlDesign
 from rtl.verilator import BuildError, CocotbBuild, ToolchainError, cocotb_build
 
 TOP = "lgn_tb_top"
@@ -34,22 +34,17 @@ class SimResult:
 
 
 def wrapper_verilog(designs: list[RtlDesign]) -> str:
-    """A top that instantiates every design with its own prefixed ports."""
-    ports = ["    input  wire clk,", "    input  wire rst"]
+    """A top that instantiates every design with its own prefixed ports (d<i>_<port>)."""
+    decls = ["    input  wire clk", "    input  wire rst"]
     body = []
     for i, d in enumerate(designs):
-        ports[-1] += ","
-        ports += [f"    input  wire d{i}_in_valid,",
-                  f"    input  wire [{d.inputs - 1}:0] d{i}_in_bits,",
-                  f"    output wire d{i}_out_valid,",
-                  f"    output wire [{d.classes * d.score_width - 1}:0] d{i}_out_scores,",
-                  f"    output wire [{d.class_width - 1}:0] d{i}_out_class"]
-        body.append(f"    {d.top} u{i} (.clk(clk), .rst(rst), .in_valid(d{i}_in_valid), "
-                    f".in_bits(d{i}_in_bits), .out_valid(d{i}_out_valid), "
-                    f".out_scores(d{i}_out_scores), .out_class(d{i}_out_class));")
+        data = [p for p in d.ports if p.name in DATA_PORTS]
+        decls += ["    " + p.decl(f"d{i}_") for p in data]
+        conns = [".clk(clk)", ".rst(rst)"] + [f".{p.name}(d{i}_{p.name})" for p in data]
+        body.append(f"    {d.top} u{i} ({', '.join(conns)});")
     return "\n".join(["// SPDX-License-Identifier: MIT",
                       "// Generated test wrapper: one set of ports per compiled netlist.",
-                      f"module {TOP} (", *ports, ");", *body, "endmodule", ""])
+                      f"module {TOP} (", ",\n".join(decls), ");", *body, "endmodule", ""])
 
 
 def build(designs: list[RtlDesign], waves: str | None = None, quiet: bool = True,

@@ -46,6 +46,39 @@ def _op_of(f) -> int:
     return (f(0, 0) << 3) | (f(0, 1) << 2) | (f(1, 0) << 1) | f(1, 1)
 
 
+@dataclass(frozen=True)
+class Port:
+    """A port of a compiled network's top module."""
+    name: str
+    direction: str          # "input" or "output"
+    width: int
+    comment: str = ""
+
+    def wire(self, prefix: str = "") -> str:
+        rng = f"[{self.width - 1}:0] " if self.width > 1 else ""
+        return f"wire {rng}{prefix}{self.name}"
+
+    def decl(self, prefix: str = "") -> str:
+        return f"{self.direction:<6} {self.wire(prefix)}"
+
+
+def ports(inputs: int, classes: int, score_width: int, class_width: int) -> list[Port]:
+    """The top module's ports, in order: the one list the module, the test wrapper, the
+    synthesis harness and the cocotb bench are written from."""
+    return [Port("clk", "input", 1),
+            Port("rst", "input", 1, "synchronous; clears the valid pipeline only"),
+            Port("in_valid", "input", 1),
+            Port("in_bits", "input", inputs, "input bit i = netlist input i"),
+            Port("out_valid", "output", 1),
+            Port("out_scores", "output", classes * score_width,
+                 f"class c score at [c*{score_width} +: {score_width}]"),
+            Port("out_class", "output", class_width, "highest score, ties to the lowest class")]
+
+
+#: The ports a test bench drives and reads (all but the clock and reset).
+DATA_PORTS = tuple(p.name for p in ports(1, 1, 1, 1)[2:])
+
+
 @dataclass
 class RtlDesign:
     """What `generate` returns: the Verilog text and the facts the tools and tests need."""
@@ -66,6 +99,10 @@ class RtlDesign:
     const_gates: int                  # gates that became constants
     prune_report: dict = field(default_factory=dict)
 
+    @property
+    def ports(self) -> list[Port]:
+        return ports(self.inputs, self.classes, self.score_width, self.class_width)
+
     def summary(self) -> dict:
         return {"top": self.top, "latency_cycles": self.latency, "register_every": self.register_every,
                 "gates": self.gates, "gates_after_prune": self.gates_pruned,
@@ -73,6 +110,15 @@ class RtlDesign:
                 "const_gates": self.const_gates, "score_width": self.score_width,
                 "class_width": self.class_width, "layer_stages": self.layer_stages,
                 "groupsum_stages": self.groupsum_stages}
+
+
+def _port_lines(ps: list[Port], prefix: str = "") -> list[str]:
+    """Port declarations, comma-separated, with their comments."""
+    out = []
+    for k, p in enumerate(ps):
+        line = "    " + p.decl(prefix) + ("," if k < len(ps) - 1 else "")
+        out.append(line + (f"  // {p.comment}" if p.comment else ""))
+    return out
 
 
 def module_name(text: str) -> str:
@@ -390,13 +436,7 @@ class _Builder:
         al = self.argmax_levels
         L = [f"// Top: valid pipeline and outputs. Latency {lat} cycle(s).",
              f"module {name} (",
-             "    input  wire clk,",
-             "    input  wire rst,       // synchronous; clears the valid pipeline only",
-             "    input  wire in_valid,",
-             f"    input  wire [{net.inputs - 1}:0] in_bits,",
-             "    output wire out_valid,",
-             f"    output wire [{C * sw - 1}:0] out_scores,  // class c at [c*{sw} +: {sw}]",
-             f"    output wire [{cw - 1}:0] out_class",
+             *_port_lines(ports(net.inputs, C, sw, cw)),
              ");",
              f"    wire [{net.outputs - 1}:0] last;",
              f"    wire [{C * sw - 1}:0] scores;",
@@ -440,11 +480,7 @@ class _Builder:
             f"// Pipeline: register every {self.k} gate layer(s): {self.layer_stages} stage(s); "
             f"popcount {self.popcount_levels} full-adder level(s) + 1 adder; argmax {self.argmax_levels} level(s) x 2",
             f"// Latency: {self.latency} clock cycle(s) from in_valid to out_valid; one sample per clock.",
-            "// Ports of the top module " + name + ":",
-            "//   clk, rst (synchronous, clears the valid pipeline), in_valid,",
-            f"//   in_bits[{net.inputs - 1}:0]      input bit i = netlist input i",
-            f"//   out_valid, out_scores[{net.classes * self.sw - 1}:0]  class c score at [c*{self.sw} +: {self.sw}]",
-            f"//   out_class[{self.cw - 1}:0]      highest score, ties to the lowest class",
+            "// Ports of the top module " + name + ": see its declaration below.",
             "/* verilator lint_off DECLFILENAME */",
             "// One generated file holds the network's three modules (layers, GroupSum, top).",
         ]

@@ -48,7 +48,9 @@ class DoesNotFit(SynthError):
 
 # -- the harness ----------------------------------------------------------------------------------------
 def harness_verilog(d: RtlDesign) -> str:
-    n_out = 1 + d.classes * d.score_width + d.class_width
+    outs = [p for p in d.ports if p.direction == "output"]
+    n_out = sum(p.width for p in outs)
+    drive = {"clk": "clk", "rst": "1'b0", "in_valid": "vin", "in_bits": "sr"}
     lines = ["// SPDX-License-Identifier: MIT",
              "// Synthesis harness: serial input shift register -> network -> pipelined XOR of all outputs.",
              f"module {HARNESS} (",
@@ -62,13 +64,11 @@ def harness_verilog(d: RtlDesign) -> str:
         lines.append(f"    always @(posedge clk) sr <= {{sr[{d.inputs - 2}:0], si}};")
     else:
         lines.append("    always @(posedge clk) sr <= si;")
-    lines += ["    wire out_valid;",
-              f"    wire [{d.classes * d.score_width - 1}:0] out_scores;",
-              f"    wire [{d.class_width - 1}:0] out_class;",
-              f"    {d.top} u_net (.clk(clk), .rst(1'b0), .in_valid(vin), .in_bits(sr),",
-              "        .out_valid(out_valid), .out_scores(out_scores), .out_class(out_class));"]
+    lines += [f"    {p.wire()};" for p in outs]
+    conns = [f".{p.name}({drive[p.name] if p.direction == 'input' else p.name})" for p in d.ports]
+    lines.append(f"    {d.top} u_net ({', '.join(conns)});")
     # XOR tree, 4 inputs per LUT, one register per level
-    cur = "{out_valid, out_scores, out_class}"
+    cur = "{" + ", ".join(p.name for p in outs) + "}"
     width, level = n_out, 0
     lines.append(f"    wire [{width - 1}:0] x0 = {cur};")
     while width > 1:
