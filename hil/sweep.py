@@ -21,6 +21,7 @@ import numpy as np
 
 from hil.finetune import HilConfig, finetune
 from hil.records import write_csv
+from hil.transport import split_options
 from host.netlist import write_atomic
 from host.progress import Progress, log
 
@@ -39,12 +40,13 @@ KEYS = ["fault", "level", "seed", "method", "epochs", "sw_acc_before", "acc_befo
 
 
 def sim_url(board: str, fault: str, level: float, seed: int) -> str:
-    base, _, query = board.partition("?")
+    base, opts = split_options(board)
     if base != "sim":
         raise ValueError(f"a fault sweep sets the virtual board's faults, so --board must be "
                          f"sim (with options), not {board!r}")
-    if "faults=" in query:
+    if {"faults", "fault-seed"} & set(opts):
         raise ValueError("the sweep sets faults= and fault_seed= itself; leave them out of --board")
+    query = board.partition("?")[2]
     q = f"faults={fault}={level:g}&fault_seed={seed}" + (f"&{query}" if query else "")
     return f"sim?{q}"
 
