@@ -15,6 +15,7 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.slow
+@pytest.mark.serial       # it measures the training time
 def test_default_digits_run_meets_its_targets(tmp_path):
     # its own process: the time is measured as `lgn train` runs, with the settings the lgn
     # process makes for itself at start (OMP_WAIT_POLICY)
