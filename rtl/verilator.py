@@ -135,9 +135,9 @@ class CocotbBuild:
     top: str
 
     def test(self, module: str, test_dir, extra_env: dict | None = None, waves: bool = False,
-             quiet: bool = False) -> Path:
-        """Run cocotb test module `module` (importable with the repository on PYTHONPATH);
-        returns the results XML."""
+             quiet: bool = False, testcase: str | None = None) -> Path:
+        """Run cocotb test module `module` (importable with the repository on PYTHONPATH), or
+        only its test `testcase`; returns the results XML."""
         env = tool_env()
         extra = {"PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         extra.update(extra_env or {})
@@ -145,7 +145,8 @@ class CocotbBuild:
         with _runner_env(env), quiet_output(quiet):
             return Path(self.runner.test(test_module=module, hdl_toplevel=self.top,
                                          hdl_toplevel_lang="verilog", build_dir=str(self.dir),
-                                         test_dir=str(test_dir), extra_env=extra, waves=waves))
+                                         test_dir=str(test_dir), extra_env=extra, waves=waves,
+                                         testcase=testcase))
 
 
 def cocotb_build(top: str, sources, parameters: dict | None = None, build_args=(), includes=(),

@@ -10,5 +10,6 @@ from tests.rtl_tb import build
 
 
 @pytest.mark.needs("verilator")
-def test_engine(small_core):
-    build.run(small_core, "engine_cocotb")
+@pytest.mark.parametrize("case", build.cases("engine_cocotb"))
+def test_engine(small_core, case):
+    build.run(small_core, "engine_cocotb", case)

@@ -8,5 +8,6 @@ from tests.rtl_tb import build
 
 
 @pytest.mark.needs("verilator")
-def test_framer(small_core):
-    build.run(small_core, "framer_cocotb")
+@pytest.mark.parametrize("case", build.cases("framer_cocotb"))
+def test_framer(small_core, case):
+    build.run(small_core, "framer_cocotb", case)

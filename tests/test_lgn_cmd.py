@@ -10,5 +10,6 @@ from tests.rtl_tb import build
 pytestmark = pytest.mark.needs("verilator")
 
 
-def test_lgn_cmd():
-    build.run(build.part("lgn_cmd", build.CMD), "lgn_cmd_cocotb")
+@pytest.mark.parametrize("case", build.cases("lgn_cmd_cocotb"))
+def test_lgn_cmd(case):
+    build.run(build.part("lgn_cmd", build.CMD), "lgn_cmd_cocotb", case)

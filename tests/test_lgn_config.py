@@ -10,5 +10,6 @@ from tests.rtl_tb import build
 pytestmark = pytest.mark.needs("verilator")
 
 
-def test_lgn_config():
-    build.run(build.part("lgn_config", build.CONFIG), "lgn_config_cocotb")
+@pytest.mark.parametrize("case", build.cases("lgn_config_cocotb"))
+def test_lgn_config(case):
+    build.run(build.part("lgn_config", build.CONFIG), "lgn_config_cocotb", case)

@@ -10,5 +10,6 @@ from tests.rtl_tb import build
 pytestmark = pytest.mark.needs("verilator")
 
 
-def test_lgn_framer():
-    build.run(build.part("lgn_framer", build.FRAMER), "lgn_framer_cocotb")
+@pytest.mark.parametrize("case", build.cases("lgn_framer_cocotb"))
+def test_lgn_framer(case):
+    build.run(build.part("lgn_framer", build.FRAMER), "lgn_framer_cocotb", case)

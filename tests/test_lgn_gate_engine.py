@@ -11,5 +11,6 @@ from tests.rtl_tb import build
 pytestmark = pytest.mark.needs("verilator")
 
 
-def test_lgn_gate_engine():
-    build.run(build.part("lgn_gate_engine", build.GATE_ENGINE), "lgn_gate_engine_cocotb")
+@pytest.mark.parametrize("case", build.cases("lgn_gate_engine_cocotb"))
+def test_lgn_gate_engine(case):
+    build.run(build.part("lgn_gate_engine", build.GATE_ENGINE), "lgn_gate_engine_cocotb", case)

@@ -10,5 +10,6 @@ from tests.rtl_tb import build
 pytestmark = pytest.mark.needs("verilator")
 
 
-def test_lgn_reply():
-    build.run(build.part("lgn_reply", build.REPLY), "lgn_reply_cocotb")
+@pytest.mark.parametrize("case", build.cases("lgn_reply_cocotb"))
+def test_lgn_reply(case):
+    build.run(build.part("lgn_reply", build.REPLY), "lgn_reply_cocotb", case)

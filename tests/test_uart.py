@@ -10,7 +10,8 @@ from tests.rtl_tb import build
 
 
 @pytest.mark.needs("verilator")
-def test_uart():
+@pytest.mark.parametrize("case", build.cases("uart_cocotb"))
+def test_uart(case):
     sources = [Path(build.__file__).parent / "tb_uart.sv", build.HDL / "lgn_uart_rx.v",
                build.HDL / "lgn_uart_tx.v"]
-    build.run(build.build("tb_uart", sources, {}), "uart_cocotb")
+    build.run(build.build("tb_uart", sources, {}), "uart_cocotb", case)

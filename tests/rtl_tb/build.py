@@ -4,6 +4,7 @@ files that share one, like the framer and engine tests on the small lgn_core, co
 once) and their cocotb runs."""
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -43,17 +44,27 @@ def build(top: str, sources: list[Path], parameters: dict, optimize: bool = True
                         optimize=optimize, quiet=False)
 
 
-def run(model, module: str, extra_env: dict | None = None) -> None:
-    """Run cocotb test module `tests.rtl_tb.<module>`; raise TbError naming failed tests."""
+def cases(module: str) -> list[str]:
+    """The cocotb tests of tests/rtl_tb/<module>.py, in order (one pytest test each, so each is
+    selectable with -k and a failure names it)."""
+    text = (Path(__file__).parent / f"{module}.py").read_text()
+    names = re.findall(r"^@cocotb\.test\(\)\nasync def (\w+)", text, re.M)
+    if len(names) != text.count("@cocotb.test"):
+        raise TbError(f"{module}: a @cocotb.test is not followed by its async def as expected")
+    return names
+
+
+def run(model, module: str, case: str, extra_env: dict | None = None) -> None:
+    """Run cocotb test `case` of module `tests.rtl_tb.<module>`; raise TbError if it fails."""
     from cocotb_tools.runner import get_results
-    work = tempfile.mkdtemp(prefix=f"lgn-{module}-")
+    work = tempfile.mkdtemp(prefix=f"lgn-{module}-{case}-")
     try:
-        xml = model.test(f"tests.rtl_tb.{module}", work, extra_env=extra_env)
+        xml = model.test(f"tests.rtl_tb.{module}", work, extra_env=extra_env, testcase=case)
     except SystemExit as e:     # cocotb's runner exits when a test fails
-        raise TbError(f"cocotb tests in {module} failed (exit {e.code}); see the log above") from None
+        raise TbError(f"cocotb test {module}.{case} failed (exit {e.code}); see the log above") from None
     total, failed = get_results(xml)
-    if total == 0 or failed:
-        raise TbError(f"{failed} of {total} cocotb tests in {module} failed (see the log above, {xml})")
+    if total != 1 or failed:
+        raise TbError(f"cocotb test {module}.{case}: {total} run, {failed} failed (see the log above, {xml})")
 
 
 def small_core():

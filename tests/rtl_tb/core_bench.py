@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from rtl import protocol as P
 from tests.rtl_tb.build import SMALL_CORE
+from tests.rtl_tb import common as tb
 
 MAX_BODY = SMALL_CORE["MAX_BODY"]
 
@@ -30,16 +30,11 @@ class CoreTB:
         self.dec = P.FrameDecoder(MAX_BODY)
         self.replies: list = []
         self.cycles = 0
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("in_valid", "in_data", "in_valid2", "in_data2", "out_ready", "fault_we", "fault_gate", "fault_stuck",
-                     "flip_mask"):
-            getattr(dut, name).value = 0
+        tb.start(dut, ("in_valid", "in_data", "in_valid2", "in_data2", "out_ready", "fault_we", "fault_gate", "fault_stuck",
+                     "flip_mask"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         cocotb.start_soon(self._drive())
 
     async def _drive(self) -> None:

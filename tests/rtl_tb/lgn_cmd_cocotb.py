@@ -17,14 +17,14 @@ from dataclasses import replace
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge, Timer
+from cocotb.triggers import FallingEdge, Timer
 
 from host.netlist import random_netlist
 from rtl import protocol as P
 from rtl.engine import Engine
 from rtl.protocol import layouts
 from tests.rtl_tb.build import CMD, fs_depth
+from tests.rtl_tb import common as tb
 
 p = CMD
 L, G = p["LANES"], p["GATES_PER_CYCLE"]
@@ -35,9 +35,6 @@ HB = max(P.INFO_BODY_BYTES, P.STATUS_BODY_BYTES, P.ERROR_BODY_BYTES, P.RUN_REPLY
 DEPTH = fs_depth(p)
 KEEP = (P.Cmd.CONFIG, P.Cmd.RESET)     # held until the reply starts
 
-
-def field(value: int, k: int, bits: int) -> int:
-    return (value >> (k * bits)) & ((1 << bits) - 1)
 
 
 class CmdTB:
@@ -52,16 +49,11 @@ class CmdTB:
         self.store: dict[int, bytes] = {}
         self.bank = 0
         self.cycles_total = self.last_cycles = 0
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("fr_pending", "fr_seq", "fr_type", "fr_len", "fr_head", "fr_code",
-                     "fr_detail", "fr_base", "fs_rword", "e_busy", "e_cycles", "e_ro", "tx_busy"):
-            getattr(dut, name).value = 0
+        tb.start(dut, ("fr_pending", "fr_seq", "fr_type", "fr_len", "fr_head", "fr_code",
+                     "fr_detail", "fr_base", "fs_rword", "e_busy", "e_cycles", "e_ro", "tx_busy"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         cocotb.start_soon(self._world())
         await FallingEdge(self.dut.clk)
 
@@ -171,10 +163,10 @@ class CmdTB:
             (-(-net.inputs // 8), net.classes, gs)
         bases = np.concatenate(([0], np.cumsum([-(-w // G) for w in widths])))
         wf, bf = int(dut.cfg_width_f.value), int(dut.cfg_base_f.value)
-        assert [field(wf, k, 16) for k in range(len(widths))] == list(widths), hex(wf)
-        assert [field(bf, k, GAW + 1) for k in range(len(widths))] == list(bases[:-1]), hex(bf)
+        assert [tb.field(wf, k, 16) for k in range(len(widths))] == list(widths), hex(wf)
+        assert [tb.field(bf, k, GAW + 1) for k in range(len(widths))] == list(bases[:-1]), hex(bf)
         cf, rf = int(dut.cls_init_c_f.value), int(dut.cls_init_r_f.value)
-        assert [(field(cf, q, CW + 1), field(rf, q, 16)) for q in range(G)] == [divmod(q, gs) for q in range(G)]
+        assert [(tb.field(cf, q, CW + 1), tb.field(rf, q, 16)) for q in range(G)] == [divmod(q, gs) for q in range(G)]
         assert (int(dut.cls_step_c.value), int(dut.cls_step_r.value)) == divmod(G, gs)
         self.bases = bases
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
 from rtl import protocol as P
 from rtl.protocol import layouts
 from tests.rtl_tb.build import CONFIG, SMALL
+from tests.rtl_tb import common as tb
 
 p = CONFIG
 G, MAX_LAYERS = p["GATES_PER_CYCLE"], p["MAX_LAYERS"]
@@ -24,24 +24,16 @@ GAW = max(1, (p["MAX_GATES"] // G - 1).bit_length())
 CW = max(1, (p["MAX_CLASSES"] - 1).bit_length())
 
 
-def field(value: int, k: int, bits: int) -> int:
-    return (value >> (k * bits)) & ((1 << bits) - 1)
-
 
 class ConfigTB:
     def __init__(self, dut, seed: int):
         self.dut = dut
         self.rng = random.Random(seed)
         self.ref = P.ReferenceBoard(SMALL)
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("clear", "cmd", "h_len", "rs_v", "rs_k", "rs_byte", "stream_done"):
-            getattr(dut, name).value = 0
+        tb.start(dut, ("clear", "cmd", "h_len", "rs_v", "rs_k", "rs_byte", "stream_done"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         await FallingEdge(self.dut.clk)
 
     async def config(self, body: bytes):
@@ -98,10 +90,10 @@ class ConfigTB:
             (c.tag, c.inputs, len(widths), c.classes, -(-c.inputs // 8), gs)
         bases = [sum(-(-w // G) for w in widths[:k]) for k in range(len(widths))]
         wf, bf = int(dut.cfg_width_f.value), int(dut.cfg_base_f.value)
-        assert [field(wf, k, 16) for k in range(MAX_LAYERS)] == widths + [0] * (MAX_LAYERS - len(widths)), hex(wf)
-        assert [field(bf, k, GAW + 1) for k in range(len(widths))] == bases, hex(bf)
+        assert [tb.field(wf, k, 16) for k in range(MAX_LAYERS)] == widths + [0] * (MAX_LAYERS - len(widths)), hex(wf)
+        assert [tb.field(bf, k, GAW + 1) for k in range(len(widths))] == bases, hex(bf)
         cf, rf = int(dut.cls_init_c_f.value), int(dut.cls_init_r_f.value)
-        assert [(field(cf, q, CW + 1), field(rf, q, 16)) for q in range(G)] == [divmod(q, gs) for q in range(G)]
+        assert [(tb.field(cf, q, CW + 1), tb.field(rf, q, 16)) for q in range(G)] == [divmod(q, gs) for q in range(G)]
         assert (int(dut.cls_step_c.value), int(dut.cls_step_r.value)) == divmod(G, gs)
 
 

@@ -12,11 +12,11 @@ import random
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
 from rtl import protocol as P
 from tests.rtl_tb.build import FRAMER, fs_depth
+from tests.rtl_tb import common as tb
 
 L, W, MAX_BODY = FRAMER["LANES"], FRAMER["IN_BYTES_PER_CLK"], FRAMER["MAX_BODY"]
 DEPTH = fs_depth(FRAMER)
@@ -28,16 +28,11 @@ class FramerTB:
         self.dut = dut
         self.rng = random.Random(seed)
         self.slots: list[int] = []
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("d_data", "d_valid", "d_end", "d_err", "cfg_valid", "cfg_nbytes",
-                     "fr_release", "fs_raddr", "fs_ren"):
-            getattr(dut, name).value = 0
+        tb.start(dut, ("d_data", "d_valid", "d_end", "d_err", "cfg_valid", "cfg_nbytes",
+                     "fr_release", "fs_raddr", "fs_ren"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         cocotb.start_soon(self._feed())
 
     async def _feed(self) -> None:

@@ -14,13 +14,13 @@ import copy
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
 from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl import protocol as P
 from tests.rtl_tb.build import GATE_ENGINE, fs_depth
+from tests.rtl_tb import common as tb
 
 p = GATE_ENGINE
 L, G = p["LANES"], p["GATES_PER_CYCLE"]
@@ -53,18 +53,13 @@ class EngineTB:
         self.store: dict[int, bytes] = {}
         self.rmem = bytearray(p["MAX_BODY"])
         self.req = None
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("e_start", "e_mode", "e_last", "e_count", "e_fsbase", "cfg_nbytes",
+        tb.start(dut, ("e_start", "e_mode", "e_last", "e_count", "e_fsbase", "cfg_nbytes",
                      "cfg_classes", "cfg_gs", "cfg_width_f", "cfg_base_f", "cls_init_c_f",
                      "cls_init_r_f", "cls_step_c", "cls_step_r", "gw_en", "gw_slot", "gw_addr",
-                     "gw_data", "fault_we", "fault_gate", "fault_stuck", "flip_mask", "fs_rword"):
-            getattr(dut, name).value = 0
+                     "gw_data", "fault_we", "fault_gate", "fault_stuck", "flip_mask", "fs_rword"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         cocotb.start_soon(self._memories())
         await FallingEdge(self.dut.clk)       # inputs change at falling edges only
 

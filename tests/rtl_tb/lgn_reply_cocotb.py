@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
 from rtl import protocol as P
 from tests.rtl_tb.build import REPLY
+from tests.rtl_tb import common as tb
 
 WO, MAX_BODY, MAX_CLASSES = REPLY["OUT_BYTES_PER_CLK"], REPLY["MAX_BODY"], REPLY["MAX_CLASSES"]
 RECW = P.SCORE_BYTES * MAX_CLASSES + P.PRED_BYTES
@@ -30,16 +30,11 @@ class ReplyTB:
         self.stall = stall
         self.out = bytearray()
         self.payloads: list[bytes] = []
-        Clock(dut.clk, 10, unit="ns").start()
-        for name in ("tx_start", "rp_seq", "rp_type", "rp_len", "rp_hlen", "hreg", "rm_we",
-                     "rm_wa", "rm_wd", "rm_wn", "enc_ready"):
-            getattr(dut, name).value = 0
+        tb.start(dut, ("tx_start", "rp_seq", "rp_type", "rp_len", "rp_hlen", "hreg", "rm_we",
+                     "rm_wa", "rm_wd", "rm_wn", "enc_ready"))
 
     async def reset(self) -> None:
-        self.dut.rst.value = 1
-        for _ in range(3):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        await tb.reset(self.dut)
         cocotb.start_soon(self._sink())
         await FallingEdge(self.dut.clk)       # inputs change at falling edges only
 

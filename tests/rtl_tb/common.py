@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+"""What every cocotb bench here does alike: the clock, inputs at rest, a synchronous reset,
+and reading one field of a flattened bus."""
+from __future__ import annotations
+
+from cocotb.clock import Clock
+from cocotb.triggers import RisingEdge
+
+
+def start(dut, inputs) -> None:
+    """A 100 MHz clock on dut.clk and every named input at 0."""
+    Clock(dut.clk, 10, unit="ns").start()
+    for name in inputs:
+        getattr(dut, name).value = 0
+
+
+async def reset(dut, cycles: int = 3) -> None:
+    """rst high for `cycles` rising edges, then low."""
+    dut.rst.value = 1
+    for _ in range(cycles):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+
+
+def field(value: int, k: int, bits: int) -> int:
+    """Field k of `bits` bits of a flattened bus value."""
+    return (value >> (k * bits)) & ((1 << bits) - 1)
