@@ -19,11 +19,11 @@ import os
 import time
 from dataclasses import replace
 
-from hil.finetune import HilConfig, finetune
+from hil.config import DEMO_BOARD, HilConfig
+from hil.finetune import finetune
 from host.netlist import write_atomic
 from host.progress import log
 
-DEFAULT_BOARD = "sim?faults=stuck=0.25&fault_seed=1"
 #: (folder, label, how the run differs from the default HilConfig)
 METHODS = [
     ("software", "software only (blind to the board)", dict(method="software", remap=False)),
@@ -39,7 +39,7 @@ def _lgn(argv: list[str]) -> dict:
     return args.func(args)
 
 
-def demo(out: str, board: str = DEFAULT_BOARD, epochs: int | None = None, verify_rtl: bool = True) -> dict:
+def demo(out: str, board: str = DEMO_BOARD, epochs: int | None = None, verify_rtl: bool = True) -> dict:
     epochs = HilConfig().epochs if epochs is None else epochs
     t0 = time.perf_counter()
     train_dir = os.path.join(out, "train")

@@ -19,22 +19,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from hil.finetune import HilConfig, finetune
+from hil.config import SWEEP_METHODS, HilConfig
+from hil.finetune import finetune
 from hil.records import write_csv
 from hil.transport import split_options
 from host.netlist import write_atomic
 from host.progress import Progress, log
 
-#: method name -> how it differs from the HilConfig the sweep was given
-METHODS = {
-    "software": dict(method="software", remap=False),    # fine-tuning that never reads the board
-    "hil": dict(method="hil", remap=False),              # training on the board's outputs alone
-    "remap": dict(method="hil", remap=True, epochs=0),   # placement around dead slots alone
-    "remap+hil": dict(method="hil", remap=True),         # both
-    "noise": dict(method="software", remap=False, twin_noise=None),  # twin trained with the
-                                                                     # board's measured flip rate
-    "copies": dict(method="hil", remap=True, copies=0, epochs=0),    # as many voting copies as fit
-}
 KEYS = ["fault", "level", "seed", "method", "epochs", "sw_acc_before", "acc_before", "acc_after", "sw_acc_after",
         "kept_epoch", "seconds"]
 
@@ -55,9 +46,9 @@ def sweep(run_dir: str, out_dir: str, stuck=(), flip=(), seeds=(1,), methods=("h
           cfg: HilConfig | None = None, flip_passes: int = 5, board: str = "sim",
           progress: bool = True) -> list[dict]:
     cfg = (cfg or HilConfig()).check()
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in SWEEP_METHODS]
     if bad:
-        raise ValueError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
+        raise ValueError(f"unknown method(s) {bad}; choose from {', '.join(SWEEP_METHODS)}")
     conds = [("stuck", float(v)) for v in stuck] + [("flip", float(v)) for v in flip]
     if not conds:
         raise ValueError("give fault levels with --stuck and/or --flip")
@@ -71,7 +62,7 @@ def sweep(run_dir: str, out_dir: str, stuck=(), flip=(), seeds=(1,), methods=("h
     with Progress(len(jobs), "sweep", every_s=0.0, enabled=progress) as bar:
         for kind, level, seed, method in jobs:
             d = os.path.join(out_dir, f"{kind}-{level:g}", f"seed-{seed}", method)
-            c = replace(cfg, **METHODS[method])
+            c = replace(cfg, **SWEEP_METHODS[method])
             if kind == "flip":
                 c = replace(c, eval_passes=max(c.eval_passes, flip_passes))
             if os.path.exists(os.path.join(d, "summary.json")):

@@ -17,6 +17,15 @@ def test_numpy_only_modules_do_not_pull_in_torch():
     assert r.returncode == 0, r.stderr
 
 
+def test_the_command_line_starts_without_torch():
+    """`lgn`'s parser (every command's options and defaults) builds without importing torch,
+    so `lgn --help` or `lgn board info` do not pay for it."""
+    code = ("import sys; from hil.cli import build_parser; build_parser(); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_lazy_torch_exports():
     import host
     assert host.LogicLayer.__name__ == "LogicLayer" and host.GroupSum.__name__ == "GroupSum"

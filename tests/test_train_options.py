@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Training options are stated once: host.train.TrainConfig's fields (the default dataset's
+"""Training options are stated once: host.train_config.TrainConfig's fields (the default dataset's
 network) and DEFAULTS (what the other datasets change). `lgn train`'s flags, their help and
 the README's table of default networks are checked against them, so a second copy of a
 default that disagrees fails here."""
@@ -13,7 +13,7 @@ import pytest
 from hil.cli import build_parser
 from hil.commands.train import config
 from host import datasets
-from host.train import DEFAULTS, TrainConfig, options
+from host.train_config import DEFAULTS, TrainConfig, options
 from tests.helpers import lgn
 
 README = Path(__file__).resolve().parents[1] / "README.md"

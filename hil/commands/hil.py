@@ -25,8 +25,8 @@ def _noise(s: str) -> float | None:
 
 
 def _training_args(p, run_required: bool) -> None:
-    from hil.finetune import HilConfig
-    from host.train import SCHEDULES
+    from hil.config import HilConfig
+    from host.train_config import SCHEDULES
     d = HilConfig()
     # `lgn hil` checks --run itself: argparse would demand it before `sweep` could supply it
     p.add_argument("--run", required=run_required, metavar="DIR", help="a `lgn train` run folder (model.pt, netlist.json)")
@@ -40,17 +40,16 @@ def _training_args(p, run_required: bool) -> None:
 
 
 def register(sub) -> None:
-    from hil import finetune
     from hil.cli import add_json_flag
-    from hil.sweep import METHODS
-    d = finetune.HilConfig()
+    from hil.config import METHODS, SWEEP_METHODS, HilConfig
+    d = HilConfig()
     p = sub.add_parser("hil", help="hardware-in-the-loop fine-tuning; `lgn hil sweep`: fault studies",
                        description="Fine-tune a trained run with the board's real outputs: forward on "
                                    "the board, backward through the relaxed twin. Records, plots and "
                                    "report.md go to RUN/hil (or --out).")
     p.add_argument("--board", metavar="URL", help="sim, sim?faults=stuck=0.25&fault_seed=1, tcp://host:port, ...")
     _training_args(p, run_required=False)
-    p.add_argument("--method", choices=finetune.METHODS, default=d.method,
+    p.add_argument("--method", choices=METHODS, default=d.method,
                    help="hil: train on the board's outputs; software: the baseline that never reads them")
     p.add_argument("--no-remap", action="store_true",
                    help="do not place the netlist around gate slots the board shows to be dead")
@@ -78,7 +77,7 @@ def register(sub) -> None:
     s.add_argument("--flip", type=_floats, default=[], help="flip probabilities, e.g. 0.001,0.01,0.05,0.1")
     s.add_argument("--fault-seeds", type=_ints, default=[1, 2, 3], help="default 1,2,3")
     s.add_argument("--methods", default="software,hil,remap,remap+hil",
-                   help="comma-separated, of: " + ", ".join(METHODS) + " (default software,hil,remap,remap+hil)")
+                   help="comma-separated, of: " + ", ".join(SWEEP_METHODS) + " (default software,hil,remap,remap+hil)")
     s.add_argument("--flip-passes", type=int, default=5, help="hardware test passes per evaluation under flips")
     s.add_argument("--out", help="output folder (default RUN/sweep)")
     add_json_flag(s)
@@ -86,7 +85,7 @@ def register(sub) -> None:
 
 
 def _config(args, **kw):
-    from hil.finetune import HilConfig
+    from hil.config import HilConfig
     return HilConfig(epochs=args.epochs, lr=args.lr, schedule=args.schedule, batch_size=args.batch_size,
                      eval_passes=args.eval_passes, seed=args.seed, **kw)
 
