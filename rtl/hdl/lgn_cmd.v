@@ -324,8 +324,8 @@ module lgn_cmd #(
                                 end
                             end else begin
                                 gw_en <= 1'b1;
-                                gw_slot <= ld_gi[GG-1:0];
-                                gw_addr <= GAW'(cfg_base_f[(GAW+1)*ld_layer[KW-1:0] +: GAW+1]) + GAW'(ld_gi >> GG);
+                                gw_slot <= GG'(32'(ld_gi) & (G - 1));
+                                gw_addr <= GAW'(cfg_base_f[(GAW+1)*ld_layer[KW-1:0] +: GAW+1]) + GAW'(ld_gi >> LOG_G);
                                 gw_data <= {rs_byte[3:0], ld_b[AW-1:0], ld_a[AW-1:0]};
                             end
                         end

@@ -64,7 +64,7 @@ module lgn_cobs_enc #(
         o_fin = ofinal;
         o_stop = 1'b0;
         o_head = 10'd0;
-        if (ostate != O_CODE || qr != qw) for (int k = 0; k < W; k++) begin
+        for (int k = 0; k < W; k++) if (ostate != O_CODE || qr != qw) begin   // (not a latch)
             if (!o_stop) begin
                 case (o_st)
                     O_CODE: begin

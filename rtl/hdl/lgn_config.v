@@ -130,7 +130,7 @@ module lgn_config #(
                     c_state <= C_DIV;
                 end else begin
                     cfg_base_f[(GAW+1)*cf_k[KW-1:0] +: GAW+1] <= (GAW+1)'(cf_acc);
-                    cf_acc <= cf_acc + ((32'(w_k) + 32'(G - 1)) >> GG);
+                    cf_acc <= cf_acc + ((32'(w_k) + 32'(G - 1)) >> LOG_G);
                     cf_k <= cf_k + 16'd1;
                 end
             C_DIV:   // at most MAX_WIDTH clocks

@@ -8,7 +8,8 @@
 localparam integer L        = LANES;
 localparam integer G        = GATES_PER_CYCLE;
 localparam integer LG       = (L > 1) ? $clog2(L) : 1;
-localparam integer GG       = (G > 1) ? $clog2(G) : 1;
+localparam integer GG       = (G > 1) ? $clog2(G) : 1;           // a slot's bits (>= 1)
+localparam integer LOG_G    = $clog2(G);                         // words = gates >> LOG_G
 localparam integer IN_BYTES = (MAX_INPUTS + 7) / 8;                 // bytes of a packed sample
 // frame store: FRAME_BUFS buffers of FS_DEPTH words of L bytes (a RUN's samples take
 // ceil(count/L) * ceil(inputs/8) words; every other body is stored at offset/L)

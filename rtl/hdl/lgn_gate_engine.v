@@ -2,15 +2,16 @@
 // lgn_gate_engine: the bit-sliced evaluation of the loaded netlist, with its gate memories,
 // activation buffers and class counters (lgn_core runs it for RUN).
 //
-// Two activation buffers of ADEPTH words x L bits (ping-pong: layer k reads buffer (k+1)%2
-// and writes buffer k%2; a chunk's inputs are transposed into buffer 1 from the frame store,
-// one word read per input byte). Gate configs live in G = GATES_PER_CYCLE memories (slot =
-// gate index % G), so a layer of width w takes ceil(w/G) cycles through a 3-stage pipeline
-// (gate read, operand read, evaluate and write) plus 3 cycles to drain. Layer k's gates
-// start at word base[k] = sum of ceil(w/G) over the layers before it (lgn_config
-// computes the bases at CONFIG). In the last layer of a scores run, each gate output word is
-// added into its class's bit-sliced counter (SB planes of L bits; a ripple of XOR/AND); the
-// class trackers follow which class each of the G slots is in. Per chunk of up to L samples,
+// Two activation buffers (ping-pong: layer k reads buffer (k+1)%2 and writes buffer k%2; a
+// chunk's inputs are transposed into buffer 1 from the frame store, 8 inputs a clock) in one
+// memory of rows of 8 words of L bits: word x of buffer p is lane x%8 of row {p, x/8}, so a
+// clock writes one row (G <= 8) with lane enables and operands are registered row reads: one
+// write and 2G read ports, block RAM on a board. Gate configs live in G = GATES_PER_CYCLE
+// memories (slot = gate index % G), so a layer of width w takes ceil(w/G) cycles through a
+// 3-stage pipeline (gate read, operand read, evaluate and write) plus 3 to drain. Layer k's
+// gates start at word base[k] = sum of ceil(w/G) over the layers before (lgn_config). In
+// a scores run's last layer each output word is added into its class's bit-sliced counter
+// (SB planes of L bits; a ripple of XOR/AND). Per chunk of up to L samples,
 //   cycles = (ceil(inputs/8) + 1) + sum_k (ceil(w_k/G) + 3) + emit + 1,
 // where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw layer
 // bits, a byte per clock; bits past the layer's width are 0). `e_cycles` is that total for
@@ -81,7 +82,9 @@ module lgn_gate_engine #(
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [1:0]  e_drain;
     reg         t_v;
+    /* verilator lint_off UNUSEDSIGNAL */   // (a row address: its low ARB bits)
     reg  [15:0] t_j;
+    /* verilator lint_on UNUSEDSIGNAL */
     assign e_busy = e_state != E_IDLE;
     assign fs_raddr = e_cbase + e_j[FSW-1:0];
     assign fs_ren = e_state == E_TRANS;
@@ -95,13 +98,17 @@ module lgn_gate_engine #(
     reg  [G*16-1:0]   cls_r;              // update all at once in simulation)
     reg  [CW:0]       s1_cls [0:G-1];
     reg  [CW:0]       s2_cls [0:G-1];
-    reg  [L-1:0]      s2_a [0:G-1];
-    reg  [L-1:0]      s2_b [0:G-1];
     reg  [3:0]        s2_op [0:G-1];
     wire [2*G-1:0]    s2_st;              // slot q: {stuck, value} at bits 2q +: 2
-    reg  [L-1:0]      act0 [0:ADEPTH-1];
-    reg  [L-1:0]      act1 [0:ADEPTH-1];
-    reg  [L-1:0]      planes [0:MAX_CLASSES*SB-1];
+    // the activation memory (rows of 8 words, see the top)
+    localparam integer ARB = $clog2((ADEPTH + 7) / 8) > 0 ? $clog2((ADEPTH + 7) / 8) : 1;
+    localparam integer WROWS = (G + 7) / 8;    // rows a layer clock writes
+    reg  [8*L-1:0]    act [0:2*(1 << ARB)-1];
+    reg  [8*L-1:0]    ra [0:G-1];       // operand rows (ra[0] also fetches raw-bits rows)
+    reg  [8*L-1:0]    rb [0:G-1];
+    reg  [2:0]        la [0:G-1];
+    reg  [2:0]        lb [0:G-1];
+    reg  [L-1:0]      planes [0:MAX_CLASSES-1][0:SB-1];   // class c's score bit p
 
     wire [GAW-1:0] g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
     wire e_issue = e_state == E_LAYER;
@@ -128,7 +135,7 @@ module lgn_gate_engine #(
             always @(posedge clk)
                 if (s1_v)
                     for (int q = 0; q < G; q++)
-                        st[2*q +: 2] <= any_stuck ? stuck[32'({s1_word, GG'(0)}) + 32'(q) + 32'({e_gbase, GG'(0)})]
+                        st[2*q +: 2] <= any_stuck ? stuck[(32'(s1_word) << LOG_G) + 32'(q) + (32'(e_gbase) << LOG_G)]
                                                   : 2'b00;
             assign s2_st = st;
             assign any_flip = |flip_mask;
@@ -165,50 +172,85 @@ module lgn_gate_engine #(
             for (int q = 0; q < G; q++) begin
                 s2_cls[q] <= s1_cls[q];
                 s2_op[q] <= g_rd[q][2*AW +: 4];
-                s2_a[q] <= s1_par ? act0[g_rd[q][AW-1:0]] : act1[g_rd[q][AW-1:0]];
-                s2_b[q] <= s1_par ? act0[g_rd[q][2*AW-1:AW]] : act1[g_rd[q][2*AW-1:AW]];
+                la[q] <= g_rd[q][2:0];
+                lb[q] <= g_rd[q][AW +: 3];
             end
         end
     end
+    // Operand reads from the buffer the layer does not write (layer k reads (k+1)%2); the
+    // raw-bits emission borrows slot 0's port to fetch the row of its next byte.
+    wire em_fetch; wire [ARB:0] em_row;
+    always @(posedge clk)
+        for (int q = 0; q < G; q++) begin
+            if (q == 0 ? (s1_v || em_fetch) : s1_v)
+                ra[q] <= act[(q == 0 && !s1_v) ? em_row : {!s1_par, ARB'(g_rd[q][AW-1:3])}];
+            if (s1_v) rb[q] <= act[{!s1_par, ARB'(g_rd[q][2*AW-1:AW+3])}];
+        end
 
-    // Stage 2: evaluate, write the destination buffer, add last-layer outputs into the
-    // class counters; and the transposition of a chunk's input bytes into buffer 1.
-    // The G slots of a cycle may hit the same class, so their additions are applied one
-    // after the other with blocking assignments (planes is written only in this block).
-    reg [L-1:0] w, carry, tmp, tw;
+    // Stage 2: evaluate, write the destination buffer (or a chunk's inputs into buffer 1), add
+    // last-layer outputs into the class counters: the G slots of a clock may hit one class,
+    // so their additions go one after the other (blocking; only this block writes planes).
+    reg [L-1:0] wq [0:G-1];            // slot q's outputs; its operands are lanes of rows
+    always @*
+        for (int q = 0; q < G; q++) begin
+            wq[q] = gate_eval(s2_op[q], ra[q][L * la[q] +: L], rb[q][L * lb[q] +: L]);
+            if (any_flip) wq[q] = wq[q] ^ flip_mask[q*L +: L];
+            if (s2_st[2*q+1]) wq[q] = {L{s2_st[2*q]}};
+        end
+    // The activation writes of a clock: WROWS rows with lane enables, row 0 shared with the
+    // transposition (the two never meet: a chunk's inputs go in before its first layer).
+    wire [31:0] s2_base = 32'(s2_word) << LOG_G;
+    wire [8*L-1:0] t_row;                 // inputs 8*t_j .. 8*t_j+7 of all lanes
+    for (genvar q = 0; q < 8; q++) begin : tr_q
+        for (genvar p = 0; p < L; p++) begin : tr_p assign t_row[L*q + p] = fs_rword[8*p + q]; end
+    end
+    reg  [8*L-1:0] wr_data [0:WROWS-1];
+    reg  [7:0]     wr_en [0:WROWS-1];
+    reg  [ARB:0]   wr_row [0:WROWS-1];
+    always @* begin
+        for (int r = 0; r < WROWS; r++) begin
+            wr_en[r] = 8'd0;
+            wr_data[r] = {(8*L){1'b0}};
+            wr_row[r] = {s2_par, ARB'((s2_base >> 3) + 32'(r))};
+            for (int m = 0; m < 8; m++)
+                if (s2_v && 8 * r + m >= 32'(s2_base[2:0]) && 8 * r + m < 32'(s2_base[2:0]) + G
+                        && (s2_base & ~32'd7) + 32'(8 * r + m) < 32'(e_width)) begin
+                    wr_en[r][m] = 1'b1;
+                    wr_data[r][L*m +: L] = wq[8 * r + m - 32'(s2_base[2:0])];
+                end
+        end
+        if (t_v) begin
+            wr_en[0] = 8'hFF;
+            wr_row[0] = {1'b1, ARB'(t_j)};
+            wr_data[0] = t_row;
+        end
+    end
+    always @(posedge clk)
+        for (int r = 0; r < WROWS; r++)
+            for (int m = 0; m < 8; m++)
+                if (wr_en[r][m]) act[wr_row[r]][L*m +: L] <= wr_data[r][L*m +: L];
+
+    reg [L-1:0] carry, tmp;
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
-        if (s2_v)
+        if (s2_v && s2_sc)
             for (int q = 0; q < G; q++)
-                if ((32'({s2_word, GG'(0)}) + 32'(q)) < 32'(e_width)) begin
-                    w = gate_eval(s2_op[q], s2_a[q], s2_b[q]);
-                    if (any_flip) w = w ^ flip_mask[q*L +: L];
-                    if (s2_st[2*q+1]) w = {L{s2_st[2*q]}};
-                    if (s2_par) act1[AW'({s2_word, GG'(0)} + q)] <= w;
-                    else        act0[AW'({s2_word, GG'(0)} + q)] <= w;
-                    if (s2_sc) begin
-                        carry = w;
-                        for (int p = 0; p < SB; p++) begin
-                            tmp = planes[32'(s2_cls[q]) * SB + p];
-                            planes[32'(s2_cls[q]) * SB + p] = tmp ^ carry;
-                            carry = tmp & carry;
-                        end
+                if (s2_base + 32'(q) < 32'(e_width)) begin
+                    carry = wq[q];
+                    for (int p = 0; p < SB; p++) begin
+                        tmp = planes[CW'(s2_cls[q])][p];
+                        planes[CW'(s2_cls[q])][p] = tmp ^ carry;
+                        carry = tmp & carry;
                     end
                 end
-        if (t_v)
-            for (int q = 0; q < 8; q++) begin
-                for (int p = 0; p < L; p++) tw[p] = fs_rword[8 * p + q];
-                act1[AW'({t_j, 3'd0} + q)] <= tw;      // input 8*t_j+q of all lanes
-            end
         if ((e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
                 || (e_state == E_TRANS && e_j == 16'd0 && e_last == 16'd0 && !e_mode))
-            for (int q = 0; q < MAX_CLASSES * SB; q++) planes[q] = {L{1'b0}};
+            for (int c = 0; c < MAX_CLASSES; c++) for (int p = 0; p < SB; p++) planes[c][p] = {L{1'b0}};
     end
     /* verilator lint_on BLKSEQ */
 
-    // Emission into the result memory (the RUN reply body after its fixed head): a scores
-    // run writes one sample's whole record (classes x score, then the prediction) per clock,
-    // a raw-bits run one byte per clock.
+    // Emission into the result memory (the RUN reply body after its head): a scores run writes
+    // a sample's record (classes x score, then the prediction) a clock, a raw-bits run a byte.
     reg  [15:0] em_s, em_j, em_nb;
     reg  [8*RECW-1:0] em_rec;
     reg  [15:0] em_best;
@@ -218,6 +260,10 @@ module lgn_gate_engine #(
     wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
     wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
     wire [7:0]  rec_bytes = 8'(LGN_SCORE_BYTES * cfg_classes + LGN_PRED_BYTES);  // a scores record
+    // raw bits: ra[0] holds row em_j of the last layer's buffer; fetch the next byte's row
+    assign em_fetch = e_mode && ((e_state == E_DRAIN && e_drain == 2'd2 && e_k == e_last)
+                                 || e_state == E_EMIT);
+    assign em_row = {e_par, ARB'((e_state == E_EMIT && em_j != em_nb - 16'd1) ? em_j + 16'd1 : 16'd0)};
 
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
@@ -241,7 +287,7 @@ module lgn_gate_engine #(
                         e_k <= 16'd0;
                         e_word <= 16'd0;
                         e_width <= cfg_width_f[15:0];
-                        e_nw <= (cfg_width_f[15:0] + 16'(G - 1)) >> GG;
+                        e_nw <= (cfg_width_f[15:0] + 16'(G - 1)) >> LOG_G;
                         e_gbase <= cfg_base_f[GAW:0];
                         e_state <= E_LAYER;
                     end else begin
@@ -269,7 +315,7 @@ module lgn_gate_engine #(
                             e_k <= e_k + 16'd1;
                             e_word <= 16'd0;
                             e_width <= cfg_width_f[16*KW'(e_k[KW-1:0] + 1'b1) +: 16];
-                            e_nw <= (cfg_width_f[16*KW'(e_k[KW-1:0] + 1'b1) +: 16] + 16'(G - 1)) >> GG;
+                            e_nw <= (cfg_width_f[16*KW'(e_k[KW-1:0] + 1'b1) +: 16] + 16'(G - 1)) >> LOG_G;
                             e_gbase <= cfg_base_f[(GAW+1)*KW'(e_k[KW-1:0] + 1'b1) +: GAW+1];
                             e_state <= E_LAYER;
                         end
@@ -283,8 +329,7 @@ module lgn_gate_engine #(
                         // 0 past the layer's width (the buffers hold older outputs there)
                         for (int p = 0; p < 8; p++)
                             em_by[p] = (32'({em_j, 3'd0}) + 32'(p) < 32'(e_width))
-                                       && (e_par ? act1[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]
-                                                 : act0[AW'({em_j, 3'd0} + p)][em_s[LG-1:0]]);
+                                       && ra[0][L * p + 32'(em_s[LG-1:0])];
                         rm_wd <= {{(8*RECW-8){1'b0}}, em_by};
                         rm_wn <= 8'd1;
                         e_ro <= e_ro + 16'd1;
@@ -303,7 +348,7 @@ module lgn_gate_engine #(
                             if (16'(c) < cfg_classes) begin
                                 em_sc = 16'd0;
                                 for (int p = 0; p < SB; p++)
-                                    em_sc[p] = planes[c * SB + p][em_s[LG-1:0]];
+                                    em_sc[p] = planes[c][p][em_s[LG-1:0]];
                                 em_rec[8 * LGN_SCORE_BYTES * c +: 16] = em_sc;
                                 if (c == 0 || em_sc > em_best) begin
                                     em_best = em_sc;

@@ -39,13 +39,8 @@ module lgn_reply #(
     output wire            enc_last;
     input  wire            enc_ready;
 
-    reg  [7:0]  rmem [0:RESULT_BUFS*MAX_BODY-1];
     reg         rm_sel;                   // the bank the engine writes
     wire [RAW-1:0] rm_wbase = (RESULT_BUFS > 1 && rm_sel) ? RAW'(MAX_BODY) : {RAW{1'b0}};
-    always @(posedge clk)
-        if (rm_we)
-            for (int k = 0; k < RECW; k++)
-                if (8'(k) < rm_wn) rmem[rm_wbase + RAW'(rm_wa + RA'(k))] <= rm_wd[8*k +: 8];
 
     reg  [16:0] tx_i, tx_n;
     reg  [15:0] tx_crc;
@@ -64,8 +59,8 @@ module lgn_reply #(
         tx_head[8*LGN_HEADER_OFF_LEN +: 16] = tx_len;
     end
     localparam integer HDW = $clog2(LGN_HEADER_BYTES);
-    reg  [16:0] rm_ptr;                   // body bytes taken from rmem so far
-    reg  [8*WO-1:0] rm_win;               // rmem[rm_ptr +: WO], registered
+    reg  [16:0] rm_ptr;                   // body bytes taken from the result memory so far
+    reg  [8*WO-1:0] rm_win;               // body bytes rm_ptr +: WO (read a clock before)
     reg  [8*WO-1:0] tx_bytes;
     reg  [WO-1:0]   tx_valid;
     reg  [15:0] tx_c;
@@ -81,7 +76,9 @@ module lgn_reply #(
         tx_ix = tx_i;
         tx_w = {WB{1'b0}};
         tx_b = 8'd0;
-        if (tx_busy) for (int k = 0; k < WO; k++) begin
+        // (the condition inside the loop: a loop that may not run would make yosys infer a
+        // latch for its variable)
+        for (int k = 0; k < WO; k++) if (tx_busy) begin
             tx_ix = tx_i + 17'(k);
             tx_w = WB'(tx_ix - tx_body_start - rm_ptr);
             if (tx_ix < 17'(LGN_HEADER_BYTES)) tx_b = tx_head[8 * HDW'(tx_ix) +: 8];
@@ -101,10 +98,42 @@ module lgn_reply #(
     wire [16:0] rm_ptr_nx = tx_start ? 17'd0 : rm_ptr + (tx_take ? tx_nb : 17'd0);
     wire        rm_rbank = tx_start ? rm_sel : tx_rbank;
     wire [RAW-1:0] rm_rbase = (RESULT_BUFS > 1 && rm_rbank) ? RAW'(MAX_BODY) : {RAW{1'b0}};
-    always @(posedge clk) begin
-        rm_ptr <= rm_ptr_nx;
-        for (int k = 0; k < WO; k++) rm_win[8*k +: 8] <= rmem[rm_rbase + RAW'(RA'(rm_ptr_nx + 17'(k)))];
-    end
+    always @(posedge clk) rm_ptr <= rm_ptr_nx;
+
+    // The result memory, RESULT_BUFS x MAX_BODY bytes, kept in NB byte-wide memories: byte
+    // address x lives in memory x % NB at row x / NB. A clock's record (up to RECW bytes at any
+    // offset) and the streamer's window (WO bytes) touch each memory at most once, so each
+    // has one write and one registered read port (block RAM or LUT RAM on the boards).
+    localparam integer NB = 1 << $clog2((RECW > WO) ? RECW : WO);
+    localparam integer LNB = $clog2(NB);
+    localparam integer ROWS = (RESULT_BUFS * MAX_BODY + NB - 1) / NB;
+    localparam integer RW = (ROWS > 1) ? $clog2(ROWS) : 1;
+    wire [RAW-1:0] wa0 = rm_wbase + RAW'(rm_wa);
+    wire [RAW-1:0] ra0 = rm_rbase + RAW'(RA'(rm_ptr_nx));
+    reg  [LNB-1:0] ra0_q;                 // the window's first memory, for the clock after
+    wire [8*NB-1:0] rm_q;                 // each memory's registered read
+    wire [8*NB-1:0] wd = {{(8*(NB-RECW)){1'b0}}, rm_wd};
+    always @(posedge clk) ra0_q <= ra0[LNB-1:0];
+    genvar m;
+    generate
+        for (m = 0; m < NB; m = m + 1) begin : bank
+            reg  [7:0] mem [0:ROWS-1];
+            reg  [7:0] q;
+            wire [LNB-1:0] kw = LNB'(m) - wa0[LNB-1:0];   // the record byte it takes
+            wire [LNB-1:0] kr = LNB'(m) - ra0[LNB-1:0];   // the window byte it gives
+            /* verilator lint_off WIDTHEXPAND */
+            wire [RAW-1:0] aw = wa0 + RAW'(kw);
+            wire [RAW-1:0] ar = ra0 + RAW'(kr);
+            /* verilator lint_on WIDTHEXPAND */
+            always @(posedge clk) begin
+                if (rm_we && 32'(kw) < 32'(RECW) && 8'(kw) < rm_wn)
+                    mem[RW'(aw >> LNB)] <= wd[8*kw +: 8];
+                q <= mem[RW'(ar >> LNB)];
+            end
+            assign rm_q[8*m +: 8] = q;
+        end
+    endgenerate
+    always @* for (int k = 0; k < WO; k++) rm_win[8*k +: 8] = rm_q[8 * LNB'(ra0_q + LNB'(k)) +: 8];
     assign tx_take = tx_busy && enc_ready;
     always @(posedge clk) begin
         if (rst) begin
