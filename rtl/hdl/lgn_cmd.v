@@ -18,7 +18,7 @@ module lgn_cmd #(
    fr_release, fs_raddr, fs_ren, fs_rword, cfg_valid, cfg_nbytes, cfg_classes, cfg_gs,
    cfg_width_f, cfg_base_f, cls_init_c_f, cls_init_r_f, cls_step_c, cls_step_r,
    gw_en, gw_slot, gw_addr, gw_data, e_start, e_mode, e_last, e_count, e_fsbase,
-   e_busy, e_cycles, e_ro, tx_start, tx_busy, rp_seq, rp_type, rp_len, rp_hlen, hreg, h_idle);
+   e_busy, e_flush, e_cycles, e_ro, tx_start, tx_busy, rp_seq, rp_type, rp_len, rp_hlen, hreg, h_idle);
 `include "generated/lgn_protocol.vh"
 `include "lgn_core_sizes.vh"
     input  wire            clk, rst;
@@ -54,6 +54,7 @@ module lgn_cmd #(
     output reg  [15:0]     e_last, e_count;        // last layer evaluated, samples
     output wire [FSW-1:0]  e_fsbase;               // first word of the RUN's frame buffer
     input  wire            e_busy;
+    input  wire            e_flush;                // RUN results still being written
     input  wire [31:0]     e_cycles;
     input  wire [15:0]     e_ro;                   // result bytes written
     // the reply (lgn_reply)
@@ -341,7 +342,7 @@ module lgn_cmd #(
                         end else `LGN_REPLY(16'd0, 8'd0)
                     end
                 end
-                H_RUN: if (!e_start && !e_busy) begin
+                H_RUN: if (!e_start && !e_busy && !e_flush) begin
                     hreg <= run_head(tag_out, e_cycles);
                     `LGN_REPLY(e_ro + LGN_RUN_REPLY_FIXED_BYTES, 8'(LGN_RUN_REPLY_FIXED_BYTES))
                 end

@@ -108,7 +108,7 @@ module lgn_core #(
     wire [GG-1:0]  gw_slot;
     wire [GAW-1:0] gw_addr;
     wire [GB-1:0]  gw_data;
-    wire           e_start, e_mode, e_busy;
+    wire           e_start, e_mode, e_busy, e_flush;
     wire [15:0]    e_last, e_count;
     wire [FSW-1:0] e_fsbase;
     wire [31:0]    e_cycles;
@@ -128,7 +128,7 @@ module lgn_core #(
         .cfg_base_f(cfg_base_f), .cls_init_c_f(cls_init_c_f), .cls_init_r_f(cls_init_r_f),
         .cls_step_c(cls_step_c), .cls_step_r(cls_step_r), .gw_en(gw_en), .gw_slot(gw_slot),
         .gw_addr(gw_addr), .gw_data(gw_data), .e_start(e_start), .e_mode(e_mode),
-        .e_last(e_last), .e_count(e_count), .e_fsbase(e_fsbase), .e_busy(e_busy),
+        .e_last(e_last), .e_count(e_count), .e_fsbase(e_fsbase), .e_busy(e_busy), .e_flush(e_flush),
         .e_cycles(e_cycles), .e_ro(e_ro), .tx_start(tx_start), .tx_busy(tx_busy),
         .rp_seq(rp_seq), .rp_type(rp_type), .rp_len(rp_len), .rp_hlen(rp_hlen), .hreg(hreg),
         .h_idle(h_idle));
@@ -148,7 +148,7 @@ module lgn_core #(
         .cls_step_r(cls_step_r), .gw_en(gw_en), .gw_slot(gw_slot), .gw_addr(gw_addr),
         .gw_data(gw_data), .fault_we(fault_we), .fault_gate(fault_gate),
         .fault_stuck(fault_stuck), .flip_mask(flip_mask), .fs_raddr(e_fs_raddr),
-        .fs_ren(e_fs_ren), .fs_rword(fs_rword), .e_busy(e_busy), .e_cycles(e_cycles),
+        .fs_ren(e_fs_ren), .fs_rword(fs_rword), .e_busy(e_busy), .e_flush(e_flush), .e_cycles(e_cycles),
         .e_ro(e_ro), .rm_we(rm_we), .rm_wa(rm_wa), .rm_wd(rm_wd), .rm_wn(rm_wn));
     assign fs_raddr = e_busy ? e_fs_raddr : h_fs_raddr;
 
@@ -169,5 +169,5 @@ module lgn_core #(
         .in_ready(enc_ready), .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready),
         .idle(enc_idle));
 
-    assign idle = !fr_pending && h_idle && !tx_busy && enc_idle && !e_busy;
+    assign idle = !fr_pending && h_idle && !tx_busy && enc_idle && !e_busy && !e_flush;
 endmodule

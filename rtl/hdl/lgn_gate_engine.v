@@ -27,7 +27,7 @@ module lgn_gate_engine #(
 ) (clk, rst, e_start, e_mode, e_last, e_count, e_fsbase, cfg_nbytes, cfg_classes, cfg_gs,
    cfg_width_f, cfg_base_f, cls_init_c_f, cls_init_r_f, cls_step_c, cls_step_r,
    gw_en, gw_slot, gw_addr, gw_data, fault_we, fault_gate, fault_stuck, flip_mask,
-   fs_raddr, fs_ren, fs_rword, e_busy, e_cycles, e_ro, rm_we, rm_wa, rm_wd, rm_wn);
+   fs_raddr, fs_ren, fs_rword, e_busy, e_flush, e_cycles, e_ro, rm_we, rm_wa, rm_wd, rm_wn);
 `include "generated/lgn_protocol.vh"
 `include "lgn_core_sizes.vh"
     input  wire            clk;
@@ -59,12 +59,13 @@ module lgn_gate_engine #(
     output wire            fs_ren;
     input  wire [8*L-1:0]  fs_rword;
     output wire            e_busy;
+    output wire            e_flush;                // the last records still on their way
     output reg  [31:0]     e_cycles;
     output reg  [15:0]     e_ro;                   // result bytes written
-    output reg             rm_we;                  // result memory: rm_wn bytes at rm_wa
-    output reg  [RA-1:0]   rm_wa;
-    output reg  [8*RECW-1:0] rm_wd;
-    output reg  [7:0]      rm_wn;
+    output wire            rm_we;                  // result memory: rm_wn bytes at rm_wa
+    output wire [RA-1:0]   rm_wa;
+    output wire [8*RECW-1:0] rm_wd;
+    output wire [7:0]      rm_wn;
 
     reg [GB-1:0]  gmem [0:G-1][0:GWORDS-1];
     reg [GB-1:0]  g_rd [0:G-1];
@@ -85,7 +86,8 @@ module lgn_gate_engine #(
     /* verilator lint_off UNUSEDSIGNAL */   // (a row address: its low ARB bits)
     reg  [15:0] t_j;
     /* verilator lint_on UNUSEDSIGNAL */
-    assign e_busy = e_state != E_IDLE;
+    wire sr_busy; reg sr_v;               // score records still in lgn_score_record
+    assign e_busy = e_state != E_IDLE, e_flush = sr_v || sr_busy;
     assign fs_raddr = e_cbase + e_j[FSW-1:0];
     assign fs_ren = e_state == E_TRANS;
 
@@ -106,8 +108,7 @@ module lgn_gate_engine #(
     reg  [8*L-1:0]    act [0:2*(1 << ARB)-1];
     reg  [8*L-1:0]    ra [0:G-1];       // operand rows (ra[0] also fetches raw-bits rows)
     reg  [8*L-1:0]    rb [0:G-1];
-    reg  [2:0]        la [0:G-1];
-    reg  [2:0]        lb [0:G-1];
+    reg  [2:0]        la [0:G-1], lb [0:G-1];   // the operands' lanes in them
     reg  [L-1:0]      planes [0:MAX_CLASSES-1][0:SB-1];   // class c's score bit p
 
     wire [GAW-1:0] g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
@@ -233,30 +234,41 @@ module lgn_gate_engine #(
     reg [L-1:0] carry, tmp;
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
-        if (s2_v && s2_sc)
-            for (int q = 0; q < G; q++)
-                if (s2_base + 32'(q) < 32'(e_width)) begin
-                    carry = wq[q];
-                    for (int p = 0; p < SB; p++) begin
-                        tmp = planes[CW'(s2_cls[q])][p];
-                        planes[CW'(s2_cls[q])][p] = tmp ^ carry;
-                        carry = tmp & carry;
+        if (s2_v && s2_sc)        // (static indices: one counter per class, no index muxes)
+            for (int c = 0; c < MAX_CLASSES; c++)
+                for (int q = 0; q < G; q++)
+                    if (32'(s2_cls[q]) == 32'(c) && s2_base + 32'(q) < 32'(e_width)) begin
+                        carry = wq[q];
+                        for (int p = 0; p < SB; p++) begin
+                            tmp = planes[c][p];
+                            planes[c][p] = tmp ^ carry;
+                            carry = tmp & carry;
+                        end
                     end
-                end
         if ((e_state == E_DRAIN && e_drain == 2'd0 && !e_mode && e_k + 16'd1 == e_last)
                 || (e_state == E_TRANS && e_j == 16'd0 && e_last == 16'd0 && !e_mode))
             for (int c = 0; c < MAX_CLASSES; c++) for (int p = 0; p < SB; p++) planes[c][p] = {L{1'b0}};
     end
     /* verilator lint_on BLKSEQ */
 
-    // Emission into the result memory (the RUN reply body after its head): a scores run writes
-    // a sample's record (classes x score, then the prediction) a clock, a raw-bits run a byte.
+    // Emission into the result memory (the RUN reply body after its head): a scores run hands
+    // a sample's scores a clock to lgn_score_record (its record is written two clocks later,
+    // before the engine reports idle), a raw-bits run writes a byte a clock.
     reg  [15:0] em_s, em_j, em_nb;
-    reg  [8*RECW-1:0] em_rec;
-    reg  [15:0] em_best;
-    reg  [7:0]  em_bestc;
-    reg  [15:0] em_sc;
-    reg  [7:0]  em_by;
+    reg  [7:0]  em_by, raw_wd;
+    reg         raw_we;
+    reg  [RA-1:0] raw_wa, sr_wa;
+    reg  [16*MAX_CLASSES-1:0] sr_sc;
+    wire        sr_we;
+    wire [RA-1:0] sr_wa_o; wire [8*RECW-1:0] sr_wd; wire [7:0] sr_wn;
+    lgn_score_record #(
+`include "generated/lgn_engine_pass.vh"
+    ) u_rec (.clk(clk), .rst(rst), .in_v(sr_v), .in_wa(sr_wa), .in_sc(sr_sc), .cfg_classes(cfg_classes),
+             .rm_we(sr_we), .rm_wa(sr_wa_o), .rm_wd(sr_wd), .rm_wn(sr_wn), .busy(sr_busy));
+    assign rm_we = raw_we || sr_we;
+    assign rm_wa = raw_we ? raw_wa : sr_wa_o;
+    assign rm_wd = raw_we ? {{(8*RECW-8){1'b0}}, raw_wd} : sr_wd;
+    assign rm_wn = raw_we ? 8'd1 : sr_wn;
     wire [15:0] remaining = e_count - e_done - e_lanes;   // after the current chunk
     wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
     wire [7:0]  rec_bytes = 8'(LGN_SCORE_BYTES * cfg_classes + LGN_PRED_BYTES);  // a scores record
@@ -267,7 +279,8 @@ module lgn_gate_engine #(
 
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
-        rm_we <= 1'b0;
+        raw_we <= 1'b0;
+        sr_v <= 1'b0;
         t_v <= 1'b0;
         if (rst) begin
             e_state <= E_IDLE;
@@ -322,16 +335,15 @@ module lgn_gate_engine #(
                     end
                 end
                 E_EMIT: begin
-                    rm_we <= 1'b1;
-                    rm_wa <= e_ro[RA-1:0];
                     if (e_mode) begin
                         // byte em_j of sample em_s: bit i = lane em_s of output 8*em_j + i,
                         // 0 past the layer's width (the buffers hold older outputs there)
                         for (int p = 0; p < 8; p++)
                             em_by[p] = (32'({em_j, 3'd0}) + 32'(p) < 32'(e_width))
                                        && ra[0][L * p + 32'(em_s[LG-1:0])];
-                        rm_wd <= {{(8*RECW-8){1'b0}}, em_by};
-                        rm_wn <= 8'd1;
+                        raw_we <= 1'b1;
+                        raw_wa <= e_ro[RA-1:0];
+                        raw_wd <= em_by;
                         e_ro <= e_ro + 16'd1;
                         if (em_j == em_nb - 16'd1) begin
                             em_j <= 16'd0;
@@ -339,25 +351,12 @@ module lgn_gate_engine #(
                             if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;
                         end else em_j <= em_j + 16'd1;
                     end else begin
-                        // sample em_s: every class score from its bit planes, the first
-                        // highest score wins (ties: lowest class)
-                        em_rec = {(8*RECW){1'b0}};
-                        em_best = 16'd0;
-                        em_bestc = 8'd0;
-                        for (int c = 0; c < MAX_CLASSES; c++)
-                            if (16'(c) < cfg_classes) begin
-                                em_sc = 16'd0;
-                                for (int p = 0; p < SB; p++)
-                                    em_sc[p] = planes[c][p][em_s[LG-1:0]];
-                                em_rec[8 * LGN_SCORE_BYTES * c +: 16] = em_sc;
-                                if (c == 0 || em_sc > em_best) begin
-                                    em_best = em_sc;
-                                    em_bestc = 8'(c);
-                                end
-                            end
-                        em_rec[8 * LGN_SCORE_BYTES * cfg_classes +: 8] = em_bestc;
-                        rm_wd <= em_rec;
-                        rm_wn <= rec_bytes;
+                        // sample em_s: every class score from its bit planes
+                        sr_v <= 1'b1;
+                        sr_wa <= e_ro[RA-1:0];
+                        sr_sc <= {(16*MAX_CLASSES){1'b0}};
+                        for (int c = 0; c < MAX_CLASSES; c++) for (int p = 0; p < SB; p++)
+                            sr_sc[16*c + p] <= 16'(c) < cfg_classes && planes[c][p][em_s[LG-1:0]];
                         e_ro <= e_ro + 16'(rec_bytes);
                         em_s <= em_s + 16'd1;
                         if (em_s == e_lanes - 16'd1) e_state <= E_NEXT;

@@ -110,9 +110,15 @@ module lgn_reply #(
     localparam integer RW = (ROWS > 1) ? $clog2(ROWS) : 1;
     wire [RAW-1:0] wa0 = rm_wbase + RAW'(rm_wa);
     wire [RAW-1:0] ra0 = rm_rbase + RAW'(RA'(rm_ptr_nx));
+    // memory m holds byte x = row*NB + m: for a span starting at a0, the memories below a0's
+    // own (m < a0 % NB) take the next row; the record's bytes arrive rotated to their memory
+    wire [RW-1:0] wrow = RW'(wa0 >> LNB), rrow = RW'(ra0 >> LNB);
+    wire [RW-1:0] wrow1 = wrow + 1'b1, rrow1 = rrow + 1'b1;
+    /* verilator lint_off UNUSEDSIGNAL */  // (the rotation is its upper half)
+    wire [16*NB-1:0] wd2 = {2{{(8*(NB-RECW)){1'b0}}, rm_wd}} << (8 * wa0[LNB-1:0]);
+    /* verilator lint_on UNUSEDSIGNAL */
     reg  [LNB-1:0] ra0_q;                 // the window's first memory, for the clock after
     wire [8*NB-1:0] rm_q;                 // each memory's registered read
-    wire [8*NB-1:0] wd = {{(8*(NB-RECW)){1'b0}}, rm_wd};
     always @(posedge clk) ra0_q <= ra0[LNB-1:0];
     genvar m;
     generate
@@ -120,16 +126,13 @@ module lgn_reply #(
             reg  [7:0] mem [0:ROWS-1];
             reg  [7:0] q;
             wire [LNB-1:0] kw = LNB'(m) - wa0[LNB-1:0];   // the record byte it takes
-            wire [LNB-1:0] kr = LNB'(m) - ra0[LNB-1:0];   // the window byte it gives
-            /* verilator lint_off WIDTHEXPAND */
-            wire [RAW-1:0] aw = wa0 + RAW'(kw);
-            wire [RAW-1:0] ar = ra0 + RAW'(kr);
-            /* verilator lint_on WIDTHEXPAND */
+            /* verilator lint_off CMPCONST */   // (memory 0 never takes the next row)
             always @(posedge clk) begin
                 if (rm_we && 32'(kw) < 32'(RECW) && 8'(kw) < rm_wn)
-                    mem[RW'(aw >> LNB)] <= wd[8*kw +: 8];
-                q <= mem[RW'(ar >> LNB)];
+                    mem[(LNB'(m) < wa0[LNB-1:0]) ? wrow1 : wrow] <= wd2[8*NB + 8*m +: 8];
+                q <= mem[(LNB'(m) < ra0[LNB-1:0]) ? rrow1 : rrow];
             end
+            /* verilator lint_on CMPCONST */
             assign rm_q[8*m +: 8] = q;
         end
     endgenerate

@@ -50,7 +50,7 @@ class CmdTB:
         self.bank = 0
         self.cycles_total = self.last_cycles = 0
         tb.start(dut, ("fr_pending", "fr_seq", "fr_type", "fr_len", "fr_head", "fr_code",
-                     "fr_detail", "fr_base", "fs_rword", "e_busy", "e_cycles", "e_ro", "tx_busy"))
+                     "fr_detail", "fr_base", "fs_rword", "e_busy", "e_flush", "e_cycles", "e_ro", "tx_busy"))
 
     async def reset(self) -> None:
         await tb.reset(self.dut)

@@ -116,7 +116,7 @@ class EngineTB:
         dut.e_start.value = 0
         for _ in range(100_000):
             await FallingEdge(dut.clk)
-            if not int(dut.e_busy.value):
+            if not int(dut.e_busy.value) and not int(dut.e_flush.value):
                 break
         else:
             raise AssertionError("the engine is still busy")
