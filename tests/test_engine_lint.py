@@ -19,6 +19,7 @@ def _g(engine, **extra) -> list[str]:
 
 def _variants():
     """The builds that exist (rtl.engine instances) and corners of the parameter space."""
+    from boards import pynq_z2
     from boards.sim import ENGINE, uart_engine
     from rtl.engine import Engine
     return [("virtual board", "lgn_sim_top", _g(ENGINE)),
@@ -26,7 +27,9 @@ def _variants():
             ("3 bytes a clock", "lgn_core", _g(ENGINE.replace(in_bytes_per_clk=3, out_bytes_per_clk=3))),
             ("1 gate a clock, 1 frame buffer", "lgn_core",
              _g(Engine(lanes=8, gates_per_cycle=1, frame_bufs=1, max_classes=1))),
-            ("uart 115200 at 100 MHz", "lgn_uart_top", ["-GCLOCK_HZ=100000000", "-GBAUD=115200"])]
+            ("uart 115200 at 100 MHz", "lgn_uart_top", ["-GCLOCK_HZ=100000000", "-GBAUD=115200"]),
+            ("pynq-z2 axi", "lgn_axi_top", _g(pynq_z2.engine(), **pynq_z2.WRAPPER_PARAMETERS)),
+            ("axi, tiny fifos", "lgn_axi_top", _g(Engine(lanes=8, gates_per_cycle=4), IN_WORDS=2, OUT_WORDS=4))]
 
 
 def test_every_source_has_a_module():
@@ -55,6 +58,21 @@ def test_uart_refuses_a_wide_byte_stream(top):
             r = run_verilator(["--lint-only", *extra, f"-I{HDL}", "--top-module", top,
                                "-GBAUD=3000000", *widths, *map(str, SOURCES)], check=False)
             assert r.returncode != 0 and "needs_IN_and_OUT_BYTES_PER_CLK_1" in r.stderr, r.stderr[-2000:]
+
+
+@pytest.mark.needs("verilator")
+def test_axi_top_refuses_what_it_cannot_build():
+    """The AXI wrapper moves one byte a clock and has no fault-injection registers: wider
+    streams or FAULTS = 1 fail elaboration (also under -Wno-fatal) instead of building."""
+    from rtl.verilator import run_verilator
+    for extra in (["-Wall"], ["-Wno-fatal"]):
+        for params, name in ((["-GIN_BYTES_PER_CLK=8"], "needs_IN_and_OUT_BYTES_PER_CLK_1"),
+                             (["-GOUT_BYTES_PER_CLK=2"], "needs_IN_and_OUT_BYTES_PER_CLK_1"),
+                             (["-GFAULTS=1"], "needs_FAULTS_0"),
+                             (["-GIN_WORDS=1000"], "needs_DEPTH_a_power_of_2")):
+            r = run_verilator(["--lint-only", *extra, f"-I{HDL}", "--top-module", "lgn_axi_top",
+                               *params, *map(str, SOURCES)], check=False)
+            assert r.returncode != 0 and name in r.stderr, r.stderr[-2000:]
 
 
 @pytest.mark.needs("iverilog")

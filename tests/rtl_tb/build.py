@@ -75,3 +75,13 @@ def part(top: str, parameters: dict):
     """One of lgn_core's parts (lgn_framer, lgn_cmd, lgn_config, lgn_gate_engine, lgn_reply) alone;
     these models run briefly, so they are compiled without optimisation."""
     return build(top, sorted(HDL.glob("lgn_*.v")), parameters, optimize=False)
+
+
+#: lgn_axi_top (the PYNQ-Z2 wrapper, tests/rtl_tb/lgn_axi_top_cocotb.py) around the small core:
+#: FIFOs of the default depth, and tiny ones (filled by a few frames, for back-pressure).
+AXI_TOP = {**SMALL_CORE, "IN_WORDS": 1024, "OUT_WORDS": 1024}
+AXI_TOP_TINY = {**SMALL_CORE, "IN_WORDS": 8, "OUT_WORDS": 4}
+
+
+def axi_top(parameters: dict):
+    return build("lgn_axi_top", sorted(HDL.glob("lgn_*.v")), parameters)
