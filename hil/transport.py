@@ -3,7 +3,8 @@
 
     sim                                   the virtual board in this process (boards.sim)
     sim?faults=stuck=0.02&fault-seed=1    ... with engine faults; also baud=N (UART in the loop)
-    tcp://host:port                       a plain TCP socket (e.g. `lgn board serve --listen`)
+    tcp://host:port?token=T               a served board (`lgn board serve --listen`, the PYNQ
+                                          agent): TCP with the connection hello of docs/protocol.md
     socket://host:port, loop://, rfc2217://...   any pyserial URL handler
     /dev/ttyUSB0?baud=3000000, /dev/pts/N, COM3   a serial device through pyserial
 
@@ -159,15 +160,44 @@ class SimTransport(ObjectTransport):
         seed = take_option(opts, "fault-seed", int, None, url)
         if seed is not None:
             params["fault_seed"] = seed
-        _reject_unknown(opts, url, ["baud", "faults", "fault-seed"])
+        top = take_option(opts, "top", str, None, url)
+        if top:
+            params.update(board_top(top, url))
+            params.setdefault("baud", DEFAULT_BAUD)
+        _reject_unknown(opts, url, ["baud", "faults", "fault-seed", "top"])
         return cls(url, **params)
+
+
+def board_top(name: str, url: str) -> dict:
+    """`sim?top=ulx3s-85f` (or `top=ulx3s`: the 85F): that board's top level and engine build
+    in the virtual board, reached through its UART pins."""
+    from boards import ulx3s
+    from boards.registry import BOARDS
+    name = "ulx3s-85f" if name == "ulx3s" else name
+    board = BOARDS.get(name)
+    if board is None or board.link != "uart":
+        uart = [n for n, b in BOARDS.items() if b.link == "uart"]
+        raise ValueError(f"board URL {url!r}: top={name!r} is not a UART board; "
+                         f"known: ulx3s, {', '.join(uart)}")
+    return {"engine": board.engine, "top": ulx3s.sim_top()}
 
 
 # TCP -------------------------------------------------------------------------------------------
 
 class TcpTransport(Transport):
-    def __init__(self, host: str, port: int, connect_timeout: float = 5.0, url: str = ""):
+    """A served board (`lgn board serve`, the PYNQ-Z2 agent) over TCP. It opens with the
+    handshake of docs/protocol.md ("TCP connections"): it sends `lgn hello token=<token>` and
+    waits for `ok`; `busy:` and `denied:` answers become one-line TransportErrors.
+
+    The token is the URL's `token=` option, else the environment's LGN_BOARD_TOKEN, else
+    none (the URL wins, so a script can override the environment; `token=` with nothing
+    after it sends no token). `hello-timeout=S` (default 5) bounds the wait for the answer;
+    `hello=0` skips the handshake (a plain TCP byte stream, as socket:// is)."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float = 5.0, url: str = "",
+                 token: str | None = None, hello: bool = True, hello_timeout: float = 5.0):
         self.url = url or f"tcp://{host}:{port}"
+        self._rx = b""                    # bytes that came with the answer line
         try:
             self.sock = socket.create_connection((host, port), timeout=connect_timeout)
         except OSError as e:
@@ -175,6 +205,12 @@ class TcpTransport(Transport):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.setblocking(True)
         self.sock.settimeout(None)
+        if hello:
+            try:
+                self._hello(token, hello_timeout)
+            except BaseException:
+                self._close()
+                raise
 
     @classmethod
     def from_url(cls, url: str, opts: dict) -> "TcpTransport":
@@ -182,8 +218,60 @@ class TcpTransport(Transport):
         if not parts.hostname or not parts.port:
             raise ValueError(f"board URL {url!r}: expected tcp://host:port")
         ct = take_option(opts, "connect-timeout", float, 5.0, url)
-        _reject_unknown(opts, url, ["connect-timeout"])
-        return cls(parts.hostname, parts.port, ct, url)
+        ht = take_option(opts, "hello-timeout", float, 5.0, url)
+        hello = take_option(opts, "hello", _yes_no, True, url)
+        token = take_option(opts, "token", str, None, url)
+        if token is None:
+            token = os.environ.get("LGN_BOARD_TOKEN") or None
+        _reject_unknown(opts, url, ["connect-timeout", "hello", "hello-timeout", "token"])
+        return cls(parts.hostname, parts.port, ct, url.split("?")[0], token=token, hello=hello,
+                   hello_timeout=ht)
+
+    def _hello(self, token: str | None, timeout: float) -> None:
+        from boards.server import HELLO_MAX, hello_line
+        try:
+            line = hello_line(token)
+        except ValueError as e:
+            raise ValueError(f"{self.url}: {e}") from None
+        try:
+            self.sock.sendall(line)
+        except OSError:
+            pass       # a server that refuses at once may have closed already: read its answer
+        buf, end = b"", time.monotonic() + timeout
+        while b"\n" not in buf and len(buf) < HELLO_MAX:
+            left = end - time.monotonic()
+            r, _, _ = select.select([self.sock], [], [], max(0.0, left))
+            if not r:
+                raise TransportError(f"{self.url}: no answer to the connection hello within "
+                                     f"{timeout:g} s (is this `lgn board serve` or the PYNQ agent, "
+                                     f"and is it serving?)")
+            try:
+                data = self.sock.recv(HELLO_MAX)
+            except OSError as e:
+                data = b""
+                if not buf:
+                    raise TransportError(f"{self.url}: the connection failed during the hello: "
+                                         f"{e.strerror or e}") from None
+            if not data:
+                if not buf:
+                    raise TransportError(f"{self.url}: the board closed the connection without "
+                                         f"answering the hello")
+                break
+            buf += data
+        answer, _, self._rx = buf.partition(b"\n")
+        text = " ".join(answer.decode("utf-8", "replace").split())
+        if text == "ok":
+            return
+        if text.startswith("busy:"):
+            what = text[len("busy:"):].strip()
+            raise TransportError(f"{self.url}: the board is busy ({what}); try again when it is free")
+        if text.startswith("denied:"):
+            why = text[len("denied:"):].strip()
+            hint = ("; give it as tcp://HOST:PORT?token=... or in LGN_BOARD_TOKEN"
+                    if "token" in why and "tcp://" not in why else "")
+            raise TransportError(f"{self.url}: the board refused the connection: {why}{hint}")
+        raise TransportError(f"{self.url}: unexpected answer to the connection hello: {text[:80]!r} "
+                             f"(a plain TCP byte stream? then use hello=0 or socket://)")
 
     def _write(self, data: bytes) -> None:
         try:
@@ -192,6 +280,9 @@ class TcpTransport(Transport):
             raise TransportError(f"{self.url}: send failed: {e.strerror or e}") from None
 
     def _read(self, max_bytes: int, timeout: float) -> bytes:
+        if self._rx:
+            out, self._rx = self._rx[:max_bytes], self._rx[max_bytes:]
+            return out
         r, _, _ = select.select([self.sock], [], [], timeout)
         if not r:
             return b""
@@ -208,6 +299,18 @@ class TcpTransport(Transport):
             self.sock.close()
         except OSError:
             pass
+
+
+def _yes_no(text: str) -> bool:
+    t = text.strip().lower()
+    if t in ("1", "yes", "true", "on"):
+        return True
+    if t in ("0", "no", "false", "off"):
+        return False
+    raise ValueError(text)
+
+
+_yes_no.__name__ = "yes/no (1/0)"
 
 
 # pyserial: serial devices and pyserial URL handlers --------------------------------------------
@@ -230,6 +333,9 @@ class SerialTransport(Transport):
         self._fd = None
         if isinstance(self.ser, serial.Serial) and hasattr(self.ser, "fd"):
             self._fd = self.ser.fd
+            from hil.latency_timer import tune
+            from host.progress import log
+            tune(port, log)
         try:
             self.ser.reset_input_buffer()
         except Exception:  # noqa: BLE001 - not every handler implements it

@@ -93,7 +93,7 @@ def transport(request):
     elif request.param == "socket":
         t = open_transport(f"socket://127.0.0.1:{_tcp_echo_server()}")
     elif request.param == "tcp":
-        t = open_transport(f"tcp://127.0.0.1:{_tcp_echo_server()}")
+        t = open_transport(f"tcp://127.0.0.1:{_tcp_echo_server()}?hello=0")  # a bare byte stream
     else:
         path, cleanup = _pty_echo()
         t = open_transport(f"{path}?baud=3000000")
@@ -169,7 +169,7 @@ def test_connect_refused_is_a_clear_error():
 
 def test_peer_close_is_reported():
     port = _tcp_echo_server()
-    t = open_transport(f"tcp://127.0.0.1:{port}")
+    t = open_transport(f"tcp://127.0.0.1:{port}?hello=0")
     t.sock.shutdown(socket.SHUT_WR)        # the echo server then closes its side
     with pytest.raises(OSError, match="closed"):
         for _ in range(20):

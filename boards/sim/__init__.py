@@ -20,6 +20,7 @@ contents), so parallel processes build one parameter set once.
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,21 @@ class SimBuildError(RuntimeError):
     pass
 
 
-def build(engine: Engine = ENGINE, baud: int = 0) -> Path:
+@dataclass(frozen=True)
+class SimTop:
+    """A top level the harness runs: one with the virtual board's ports
+    (rtl/hdl/lgn_sim_ports.vh), such as a board's top in a wrapper (boards/ulx3s)."""
+    module: str
+    sources: tuple
+
+
+SIM_TOP = SimTop(TOP, tuple(sorted(HDL.glob("*.v"))))
+
+
+def build(engine: Engine = ENGINE, baud: int = 0, top: SimTop = SIM_TOP) -> Path:
     """The harness library for this engine build (rtl.verilator builds and caches it)."""
+    if top != SIM_TOP and not baud:
+        raise ValueError(f"{top.module} is reached through its UART: give a baud rate")
     if baud and (engine.in_bytes_per_clk, engine.out_bytes_per_clk) != (1, 1):
         raise ValueError("behind a UART the engine takes and sends one byte a clock: "
                          "use in_bytes_per_clk = out_bytes_per_clk = 1 (uart_engine())")
@@ -57,7 +71,7 @@ def build(engine: Engine = ENGINE, baud: int = 0) -> Path:
     defines = (f"-DVB_BAUD={baud} -DVB_CLK_HZ={engine.clock_hz} -DVB_FLIP_BITS={flip_bits} "
                f"-DVB_IN_BYTES={engine.in_bytes_per_clk} -DVB_OUT_BYTES={engine.out_bytes_per_clk}")
     try:
-        return vl.library_build(TOP, sorted(HDL.glob("*.v")), {**p, "BAUD": baud},
+        return vl.library_build(top.module, list(top.sources), {**p, "BAUD": baud}, model=f"V{TOP}",
                                 includes=[HDL], cflags=f"-O2 {defines}", harness=[HERE / "harness.cpp"],
                                 verilator_args=["-O3", "--x-assign", "fast", "--x-initial", "fast",
                                                 "--noassert", "-Wno-fatal"],
@@ -73,27 +87,32 @@ def uart_engine(engine: Engine = ENGINE) -> Engine:
     return engine.replace(in_bytes_per_clk=1, out_bytes_per_clk=1)
 
 
-def _load(lib: Path) -> ctypes.CDLL:
-    so = ctypes.CDLL(str(lib))
-    so.vb_new.restype = ctypes.c_void_p
-    so.vb_new.argtypes = [ctypes.c_uint64]
-    so.vb_free.argtypes = [ctypes.c_void_p]
-    so.vb_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint64]
-    so.vb_read.restype = ctypes.c_uint64
-    so.vb_read.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
-    so.vb_pending_out.restype = ctypes.c_uint64
-    so.vb_pending_out.argtypes = [ctypes.c_void_p]
-    so.vb_cycles.restype = ctypes.c_uint64
-    so.vb_cycles.argtypes = [ctypes.c_void_p]
-    so.vb_step.restype = ctypes.c_uint64
-    so.vb_step.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
-    so.vb_stuck.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int]
-    so.vb_flip.argtypes = [ctypes.c_void_p, ctypes.c_double]
-    so.vb_fast_eval.restype = ctypes.c_int
-    return so
+_U64, _VP = ctypes.c_uint64, ctypes.c_void_p
 
+#: The C API of harness.cpp: name -> (restype, argtypes).
+_SIGNATURES = {
+    "vb_new": (_VP, [_U64]), "vb_free": (None, [_VP]),
+    "vb_write": (None, [_VP, ctypes.c_char_p, _U64]), "vb_read": (_U64, [_VP, _VP, _U64]),
+    "vb_pending_out": (_U64, [_VP]), "vb_cycles": (_U64, [_VP]), "vb_step": (_U64, [_VP, _U64]),
+    "vb_stuck": (None, [_VP, ctypes.c_uint32, ctypes.c_int, ctypes.c_int]),
+    "vb_flip": (None, [_VP, ctypes.c_double]), "vb_fast_eval": (ctypes.c_int, []),
+}
 
 _LIBS: dict[Path, ctypes.CDLL] = {}
+
+
+def load_library(lib: Path, signatures: dict) -> ctypes.CDLL:
+    """A harness library built by rtl.verilator.library_build, loaded once per process, with
+    the C API `signatures` (name -> (restype, argtypes)) declared. The PYNQ agent's SimHw
+    loads its AXI harness through this too."""
+    if lib not in _LIBS:
+        so = ctypes.CDLL(str(lib))
+        for name, (restype, argtypes) in signatures.items():
+            fn = getattr(so, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        _LIBS[lib] = so
+    return _LIBS[lib]
 
 
 def parse_faults(spec: str | None) -> dict:
@@ -123,18 +142,16 @@ class VirtualBoard:
     """The engine RTL in Verilator, behind the link protocol's byte stream."""
 
     def __init__(self, engine: Engine | None = None, baud: int | None = None,
-                 faults: str | None = None, fault_seed: int = 0):
+                 faults: str | None = None, fault_seed: int = 0, top: SimTop = SIM_TOP):
         self.baud = int(baud) if baud else 0
+        self.top = top
         self.engine = engine or (uart_engine() if self.baud else ENGINE)
         self.clock_hz = self.engine.clock_hz
         self.faults = parse_faults(faults)
         self.fault_seed = int(fault_seed)
         if not self.engine.faults and any(self.faults.values()):
             raise ValueError("this engine build has no fault injection (faults = 0)")
-        lib = build(self.engine, self.baud)
-        if lib not in _LIBS:
-            _LIBS[lib] = _load(lib)
-        self._so = _LIBS[lib]
+        self._so = load_library(build(self.engine, self.baud, top), _SIGNATURES)
         self._h = self._so.vb_new(self.fault_seed * 2 + 1)
         self._apply_faults()
         self._buf = ctypes.create_string_buffer(1 << 16)
