@@ -197,23 +197,9 @@ class Session:
 
     def check_capacity(self, net: Netlist) -> None:
         """Raise CapacityError naming every limit the netlist exceeds (nothing is sent)."""
-        i = self._info
-        widths = net.widths
-        problems = []
-        for what, need, have in (("inputs", net.inputs, i.max_inputs),
-                                 ("layers", len(widths), i.max_layers),
-                                 ("layer width", max(widths), i.max_width),
-                                 ("gate slots (each layer rounded up to a multiple of "
-                                  f"{i.gates_per_cycle})", P.gate_slots(widths, i.gates_per_cycle),
-                                  i.max_gates),
-                                 ("classes", net.classes, i.max_classes)):
-            if need > have:
-                problems.append(f"{what} {need} > {have}")
-        if P.RUN_FIXED_BYTES + P.sample_bytes(net.inputs) > self.max_body:
-            problems.append(f"one sample ({P.sample_bytes(net.inputs)} bytes) does not fit a "
-                            f"frame body of {self.max_body} bytes")
+        problems = capacity_problems(self._info, self.max_body, net)
         if problems:
-            raise CapacityError(f"netlist ({net.inputs} inputs, widths {widths}, {net.gates} gates, "
+            raise CapacityError(f"netlist ({net.inputs} inputs, widths {net.widths}, {net.gates} gates, "
                                 f"{net.classes} classes) exceeds the board's capacity: "
                                 + "; ".join(problems))
 
@@ -571,3 +557,22 @@ def connect(url: str, **kw) -> Session:
     except BaseException:
         transport.close()
         raise
+
+
+def capacity_problems(i: P.Info, max_body: int, net: Netlist) -> list[str]:
+    """Every limit of a board (its INFO and frame body) that `net` exceeds; [] when it fits."""
+    widths = net.widths
+    problems = []
+    for what, need, have in (("inputs", net.inputs, i.max_inputs),
+                             ("layers", len(widths), i.max_layers),
+                             ("layer width", max(widths), i.max_width),
+                             ("gate slots (each layer rounded up to a multiple of "
+                              f"{i.gates_per_cycle})", P.gate_slots(widths, i.gates_per_cycle),
+                              i.max_gates),
+                             ("classes", net.classes, i.max_classes)):
+        if need > have:
+            problems.append(f"{what} {need} > {have}")
+    if P.RUN_FIXED_BYTES + P.sample_bytes(net.inputs) > max_body:
+        problems.append(f"one sample ({P.sample_bytes(net.inputs)} bytes) does not fit a "
+                        f"frame body of {max_body} bytes")
+    return problems

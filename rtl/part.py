@@ -14,4 +14,5 @@ class Part:
     speed: str
     luts: int                       # LUT4 (ECP5) or LUT6 (7-series) in the part
     ffs: int
+    brams: int = 0                  # 18 Kbit EBRs (ECP5), 36 Kbit BRAMs (7-series)
     pnr_device: str | None = None   # nextpnr-ecp5's device flag, e.g. "--85k"

@@ -187,18 +187,21 @@ def cocotb_build(top: str, sources, parameters: dict | None = None, build_args=(
 
 
 def library_build(top: str, sources: list[Path], parameters: dict, includes=(), cflags: str = "",
-                  harness=(), verilator_args=(), link_variants=((),)) -> Path:
+                  harness=(), verilator_args=(), link_variants=((),), model: str | None = None) -> Path:
     """A shared library of `top` verilated together with the C++ `harness` sources (for
     ctypes), cached; returns its path. Each of `link_variants` (extra compiler flags) is
-    tried in turn until one links."""
+    tried in turn until one links. `model` names the C++ model class (default V<top>), so
+    one harness can drive several tops with the same ports."""
+    model = model or f"V{top}"
     env = tool_env()
     gparams = [f"-G{k}={v}" for k, v in parameters.items()]
-    key = digest("library", top, gparams, cflags, list(verilator_args), [list(v) for v in link_variants],
+    key = digest("library", top, model, gparams, cflags, list(verilator_args), [list(v) for v in link_variants],
                  _toolchain(env), files=[*sources, *harness, *_headers(includes)])
 
     def make(folder: Path) -> None:
         obj = folder / "obj"
         cmd = [verilator_bin(), "--cc", "--build", "-j", "1", *verilator_args, "--top-module", top,
+               "--prefix", model,
                *[f"-I{i}" for i in includes], "--Mdir", str(obj), "-CFLAGS", f"-fPIC {cflags}",
                *gparams, *[str(s) for s in sources]]
         r = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
@@ -208,7 +211,7 @@ def library_build(top: str, sources: list[Path], parameters: dict, includes=(), 
         cxx = shutil.which("c++") or shutil.which("g++")
         link = [cxx, "-shared", "-fPIC", "-O2", "-std=gnu++20", *cflags.split(), f"-I{obj}",
                 f"-I{root / 'include'}", f"-I{root / 'include' / 'vltstd'}", *map(str, harness),
-                str(obj / f"V{top}__ALL.a"), str(obj / "libverilated.a"), "-pthread", "-latomic",
+                str(obj / f"{model}__ALL.a"), str(obj / "libverilated.a"), "-pthread", "-latomic",
                 "-o", str(folder / "lib.so")]
         for extra in link_variants:
             r = subprocess.run(link[:1] + list(extra) + link[1:], cwd=folder, env=env,

@@ -131,7 +131,9 @@ void *vb_new(uint64_t seed) {
     b->top->rst = 1;
     for (int i = 0; i < 4; ++i) b->tick();
     b->top->rst = 0;
-    b->tick();
+    // a board top synchronises its reset and holds it a few clocks more (lgn_ulx3s_top):
+    // wait that out before the first start bit
+    for (int i = 0; i < (VB_BAUD > 0 ? 64 : 1); ++i) b->tick();
     b->cycles = 0;
     if (VB_BAUD > 0) {
         uint64_t q8 = (uint64_t(VB_CLK_HZ) * 256 + VB_BAUD / 2) / VB_BAUD;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """`lgn board serve` (the virtual board on a TCP socket or a pseudo-terminal) and
-`lgn board info` (capabilities of a connected board)."""
+`lgn board info` (capabilities of a connected board); list, build and flash are in
+hil/commands/board_build.py."""
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,7 @@ from host.progress import log
 
 def register(sub) -> None:
     from hil.cli import add_json_flag
-    p = sub.add_parser("board", help="serve the virtual board; query a board")
+    p = sub.add_parser("board", help="the boards: list, build, flash, serve, info")
     bsub = p.add_subparsers(dest="board_command", metavar="SUBCOMMAND")
     p.set_defaults(func=lambda args: _no_sub(p))
 
@@ -25,6 +26,9 @@ def register(sub) -> None:
     s.add_argument("--fault-seed", type=int, help="seed of the fault pattern")
     s.add_argument("--baud", type=int, help="run the board's UART in the loop at this baud (simulated time)")
     s.add_argument("--once", action="store_true", help="exit when the first client disconnects")
+    s.add_argument("--token", help="TCP: clients must show this token (tcp://HOST:PORT?token=...)")
+    s.add_argument("--idle-timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="TCP: drop a client after this long without a byte either way (0: never; default 600)")
     add_json_flag(s)
     s.set_defaults(func=run_serve)
 
@@ -35,10 +39,13 @@ def register(sub) -> None:
     add_json_flag(i)
     i.set_defaults(func=run_info)
 
+    from hil.commands import board_build
+    board_build.register(bsub)
+
 
 def _no_sub(p):
     from hil.cli import UsageError
-    raise UsageError("give a subcommand: lgn board serve | lgn board info")
+    raise UsageError("give a subcommand: lgn board list | build | flash | serve | info")
 
 
 @contextlib.contextmanager
@@ -96,12 +103,23 @@ def run_serve(args) -> dict:
         parts = urlsplit(args.listen)
         if parts.scheme != "tcp" or parts.hostname is None or parts.port is None:
             raise UsageError(f"--listen {args.listen!r}: expected tcp://HOST:PORT")
+        if args.token is not None:
+            from boards.server import check_token
+            try:
+                check_token(args.token)
+            except ValueError as e:
+                raise UsageError(f"--token: {e}") from None
+    elif args.token is not None:
+        raise UsageError("--token applies to --listen tcp://... only (a pty has no handshake)")
+    if args.idle_timeout < 0:
+        raise UsageError(f"--idle-timeout {args.idle_timeout:g}: must be >= 0 (0: never)")
     from boards.server import serve_pty, serve_tcp
     board = _open_board(args)
     try:
         if args.pty:
             return serve_pty(board, once=args.once)
-        return serve_tcp(board, parts.hostname, parts.port, once=args.once)
+        return serve_tcp(board, parts.hostname, parts.port, once=args.once, token=args.token,
+                         idle_timeout=args.idle_timeout or None)
     finally:
         board.close()
 

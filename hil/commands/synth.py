@@ -11,14 +11,14 @@ from host.progress import log
 
 
 def register(sub) -> None:
-    from boards.registry import BOARDS
+    from boards.registry import fpga_boards
     from hil.cli import add_json_flag
     from rtl.synth import DEFAULT_PLACER, DEFAULT_ROUTER, PLACERS, ROUTERS
     p = sub.add_parser("synth", help="synthesize a compiled netlist and report LUTs, FFs and Fmax",
                        description="ECP5 boards: yosys synth_ecp5 + nextpnr-ecp5 (LUT4, CCU2C, FF, Fmax). "
                                    "pynq-z2: yosys synth_xilinx LUT6/FF estimates (Vivado is not run).")
     p.add_argument("netlist", help="netlist.json")
-    p.add_argument("--board", required=True, choices=sorted(BOARDS), help="target board")
+    p.add_argument("--board", required=True, choices=sorted(fpga_boards()), help="target board")
     p.add_argument("--out", help="folder for sources, tool logs and report.json (default: synth/<netlist>-<board>)")
     p.add_argument("--register-every", type=int, default=1, metavar="K",
                    help="pipeline register after every K gate layers (default 1)")

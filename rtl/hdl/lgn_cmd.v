@@ -72,7 +72,7 @@ module lgn_cmd #(
 
     localparam [3:0] H_IDLE = 4'd0, H_CONFIG = 4'd1, H_LOAD_HDR = 4'd2, H_LOAD_GO = 4'd3,
                      H_LOAD_CHK = 4'd4, H_LOAD_WR = 4'd5, H_RUN = 4'd6, H_REPLY = 4'd7,
-                     H_DISPATCH = 4'd8, H_ERROR = 4'd9;
+                     H_DISPATCH = 4'd8, H_ERROR = 4'd9, H_RUN_CHK = 4'd10;
     reg [3:0]  h_state;
     reg [7:0]  h_type;
     reg [15:0] h_len;
@@ -180,11 +180,17 @@ module lgn_cmd #(
     wire [15:0] run_count = h_head[8*LGN_RUN_OFF_COUNT +: 16];
     wire        run_scores = run_mode == LGN_RUN_MODE_SCORES;
     wire        run_bits = run_mode == LGN_RUN_MODE_LAYER_BITS;
-    wire [31:0] run_in_bytes = 32'(run_count) * 32'(cfg_nbytes);
+    // A RUN's request and reply sizes, registered over two clocks (multiplies, off the
+    // dispatch's critical path): H_RUN_CHK waits for them.
     wire [15:0] run_lastw = cfg_width_f[16*run_layer[KW-1:0] +: 16];
-    wire [31:0] run_rec = run_scores ? 32'(cfg_classes) * 32'(LGN_SCORE_BYTES) + 32'(LGN_PRED_BYTES)
-                                     : (32'(run_lastw) + 7) >> 3;
-    wire [31:0] run_out_bytes = 32'(run_count) * run_rec + 32'(LGN_RUN_REPLY_FIXED_BYTES);
+    reg  [31:0] run_rec, run_in_bytes, run_out_bytes;
+    reg  [1:0]  h_wait;
+    always @(posedge clk) begin
+        run_rec <= run_scores ? 32'(cfg_classes) * 32'(LGN_SCORE_BYTES) + 32'(LGN_PRED_BYTES)
+                              : (32'(run_lastw) + 7) >> 3;
+        run_in_bytes <= 32'(run_count) * 32'(cfg_nbytes);
+        run_out_bytes <= 32'(run_count) * run_rec + 32'(LGN_RUN_REPLY_FIXED_BYTES);
+    end
     // a gate record's fields (op, its last byte, is checked and written when it arrives)
     wire [15:0] rec_at = 16'(rs_k) - LGN_GATE_OFF_OP;      // body offset of the record
 
@@ -273,21 +279,27 @@ module lgn_cmd #(
                             else if (h_len < LGN_RUN_FIXED_BYTES) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                             else if (!run_scores && !run_bits) `LGN_ERR(LGN_ERR_BAD_ARG, LGN_RUN_OFF_MODE)
                             else if (run_bits && run_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, LGN_RUN_OFF_LAYER)
-                            else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
-                            else if (run_out_bytes > 32'(MAX_BODY)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY))
                             else begin
-                                e_mode <= run_bits;
-                                e_last <= run_scores ? cfg_layers - 16'd1 : run_layer;
-                                e_count <= run_count;
-                                e_start <= 1'b1;
-                                n_runs <= n_runs + 32'd1;
-                                n_samples <= n_samples + 32'(run_count);
-                                h_state <= H_RUN;
+                                h_wait <= 2'd1;
+                                h_state <= H_RUN_CHK;
                             end
                         end
                         default: `LGN_ERR(LGN_ERR_UNKNOWN_CMD, 16'd0)
                     endcase
                 end
+                H_RUN_CHK:
+                    if (h_wait != 2'd0) h_wait <= h_wait - 2'd1;
+                    else if (32'(h_len) != 32'(LGN_RUN_FIXED_BYTES) + run_in_bytes) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                    else if (run_out_bytes > 32'(MAX_BODY)) `LGN_ERR(LGN_ERR_OVER_CAPACITY, 16'(MAX_BODY))
+                    else begin
+                        e_mode <= run_bits;
+                        e_last <= run_scores ? cfg_layers - 16'd1 : run_layer;
+                        e_count <= run_count;
+                        e_start <= 1'b1;
+                        n_runs <= n_runs + 32'd1;
+                        n_samples <= n_samples + 32'(run_count);
+                        h_state <= H_RUN;
+                    end
                 H_CONFIG:
                     if (c_err) `LGN_ERR(c_code, c_detail)
                     else if (c_done) `LGN_REPLY(16'd0, 8'd0)

@@ -73,6 +73,8 @@ module lgn_framer #(
     reg [17:0]  fx_pos, fx_off;
     reg [7:0]   fx_seq, fx_type, fx_b1, fx_b2, fx_code, fx_byte;
     reg [15:0]  fx_len, fx_crc, fx_detail, fx_j;
+    reg [FSW-1:0] fx_word;                 // where this byte goes in the frame store
+    reg [LG-1:0] fx_blane;
     reg         fx_long, fx_runmap, fx_pend, fx_bank, fx_pbank, fx_sample;
     reg [8*HEAD-1:0] fx_head;
     reg [LG-1:0] fx_lane;
@@ -142,12 +144,11 @@ module lgn_framer #(
                         if (fx_pos >= 18'(LGN_HEADER_BYTES)) begin
                             fx_off = fx_pos - 18'(LGN_HEADER_BYTES);
                             fx_sample = fx_runmap && fx_off >= 18'(LGN_RUN_FIXED_BYTES);
-                            if (fx_sample)
-                                fstore[(fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}}) + fx_cbase + fx_j[FSW-1:0]]
-                                      [8*fx_lane +: 8] <= fx_byte;
-                            else
-                                fstore[(fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}}) + FSW'(fx_off >> LG)]
-                                      [8*fx_off[LG-1:0] +: 8] <= fx_byte;
+                            // one write a byte (one write port: block RAM on a board)
+                            fx_word = (fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}})
+                                    + (fx_sample ? fx_cbase + fx_j[FSW-1:0] : FSW'(fx_off >> LG));
+                            fx_blane = fx_sample ? fx_lane : fx_off[LG-1:0];
+                            fstore[fx_word][8*fx_blane +: 8] <= fx_byte;
                             if (fx_sample) begin
                                 if (fx_j == cfg_nbytes - 16'd1) begin
                                     fx_j = 16'd0;

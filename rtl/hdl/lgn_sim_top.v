@@ -12,25 +12,7 @@ module lgn_sim_top #(
     parameter integer BAUD            = 0,
 `include "generated/lgn_engine_params.vh"
 ) (
-    input  wire       clk,
-    input  wire       rst,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [7:0] in_data,
-    input  wire       in_valid,
-    input  wire [8*((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0] in_data2,  // more bytes
-    input  wire [((IN_BYTES_PER_CLK > 1) ? IN_BYTES_PER_CLK - 1 : 1)-1:0]   in_valid2, // (lgn_core)
-    input  wire       out_ready,
-    input  wire       rxd,
-    /* verilator lint_on UNUSEDSIGNAL */
-    output wire       in_ready,
-    output wire [8*OUT_BYTES_PER_CLK-1:0] out_data,
-    output wire [OUT_BYTES_PER_CLK-1:0]   out_valid,
-    output wire       txd,
-    output wire       idle,
-    input  wire                       fault_we,
-    input  wire [31:0]                fault_gate,
-    input  wire [1:0]                 fault_stuck,
-    input  wire [GATES_PER_CYCLE*LANES-1:0] flip_mask
+`include "lgn_sim_ports.vh"
 );
     generate
         if (BAUD == 0) begin : direct

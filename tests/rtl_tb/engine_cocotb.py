@@ -22,8 +22,9 @@ from tests.rtl_tb.core_bench import MAX_BODY, CoreTB, info_expected
 L, G = SMALL_CORE["LANES"], SMALL_CORE["GATES_PER_CYCLE"]
 
 
-def run_cycles(net, count: int, mode: int, layer: int) -> int:
-    """Engine cycles of one RUN, as lgn_gate_engine.v documents them."""
+def run_cycles(net, count: int, mode: int, layer: int, p: dict = SMALL_CORE) -> int:
+    """Engine cycles of one RUN, as lgn_gate_engine.v documents them (build parameters p)."""
+    L, G = p["LANES"], p["GATES_PER_CYCLE"]
     last = len(net.layers) - 1 if mode == 0 else layer
     nbytes = -(-net.inputs // 8)
     total = 0
@@ -34,10 +35,11 @@ def run_cycles(net, count: int, mode: int, layer: int) -> int:
     return max(total, 1)
 
 
-async def load(tb: CoreTB, net, tag: int) -> None:
+async def load(tb, net, tag: int, p: dict = SMALL_CORE) -> None:
+    """CONFIG and LOAD `net` through `tb` (anything with CoreTB's ok()) into a build of p."""
     cfg = P.Config(net.inputs, tuple(net.widths), net.classes, tag).pack()
     await tb.ok(1, P.Cmd.CONFIG, cfg)
-    per = P.max_load_count(MAX_BODY)
+    per = P.max_load_count(p["MAX_BODY"])
     for k, l in enumerate(net.layers):
         order = list(range(0, l.width, per))
         random.Random(tag + k).shuffle(order)      # chunks in any order
@@ -46,20 +48,21 @@ async def load(tb: CoreTB, net, tag: int) -> None:
             await tb.ok(2, P.Cmd.LOAD, P.encode_load(k, s, l.a[s:e], l.b[s:e], l.op[s:e]))
 
 
-async def check_runs(tb: CoreTB, net, bits: np.ndarray, tag: int) -> None:
+async def check_runs(tb, net, bits: np.ndarray, tag: int, p: dict = SMALL_CORE) -> None:
+    """Every RUN mode of `net` on `bits` equals the software model, cycles the formula."""
     sm = SoftModel(net)
     packed = P.pack_samples(bits)
     n = len(bits)
     for mode, layer in [(0, 0)] + [(1, k) for k in range(len(net.layers))]:
         width = net.widths[layer] if mode else 0
-        per = P.max_run_count(MAX_BODY, net.inputs, mode, net.classes, width)
+        per = P.max_run_count(p["MAX_BODY"], net.inputs, mode, net.classes, width)
         got_s, got_p, got_b = [], [], []
         for s in range(0, n, per):
             chunk = packed[s:s + per]
             body = await tb.ok(3, P.Cmd.RUN, P.encode_run(mode, layer, chunk))
             r = P.decode_run_reply(body, mode, len(chunk), net.classes, width)
             assert r.tag == tag, (r.tag, tag)
-            want = run_cycles(net, len(chunk), mode, layer)
+            want = run_cycles(net, len(chunk), mode, layer, p)
             assert r.cycles == want, f"RUN of {len(chunk)} took {r.cycles} cycles, formula says {want}"
             if mode == 0:
                 got_s.append(r.scores)
