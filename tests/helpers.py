@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import socket
 import shutil
 import subprocess as sp
 import sys
@@ -139,3 +140,39 @@ def missing(*tools: str) -> str | None:
             if reason:
                 return reason
     return None
+
+
+# Raw TCP to a served board (the hello of docs/protocol.md, refusals) ---------------------------
+
+def raw_socket(url: str, hello: bytes | None = None) -> socket.socket:
+    """A plain socket to tcp://HOST:PORT, `hello` sent first (None: nothing)."""
+    host, port = url[len("tcp://"):].rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    if hello is not None:
+        s.sendall(hello)
+    return s
+
+
+def read_line(s: socket.socket, timeout: float = 5.0) -> bytes:
+    """Bytes up to and with the first newline (or all until the peer closes)."""
+    s.settimeout(timeout)
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(256)
+        if not d:
+            break
+        buf += d
+    return buf
+
+
+def closed_by_peer(s: socket.socket, timeout: float = 5.0) -> bool:
+    """True if the server closes `s` within `timeout` (whatever it still sends first)."""
+    s.settimeout(timeout)
+    try:
+        while s.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        return False
+    return True

@@ -15,7 +15,7 @@ from boards.server import serve_tcp
 from hil.session import Session
 from hil.transport import TcpTransport, TransportError, open_transport
 from rtl import protocol as P
-from tests.helpers import ROOT, lgn, lgn_process
+from tests.helpers import ROOT, closed_by_peer, lgn, lgn_process, raw_socket, read_line
 
 MAX_BODY = 256
 
@@ -45,38 +45,6 @@ def served(request):
         srv.close()
 
 
-def _raw(url: str, hello: bytes | None = None) -> socket.socket:
-    host, port = url[len("tcp://"):].rsplit(":", 1)
-    s = socket.create_connection((host, int(port)), timeout=5)
-    if hello is not None:
-        s.sendall(hello)
-    return s
-
-
-def _line(s: socket.socket, timeout: float = 5.0) -> bytes:
-    s.settimeout(timeout)
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(256)
-        if not d:
-            break
-        buf += d
-    return buf
-
-
-def _closed(s: socket.socket, timeout: float = 5.0) -> bool:
-    """True if the server closes `s` within `timeout` (whatever it still sends first)."""
-    s.settimeout(timeout)
-    try:
-        while s.recv(65536):
-            pass
-    except ConnectionResetError:
-        pass
-    except socket.timeout:
-        return False
-    return True
-
-
 def _lgn_lines(err: str) -> list[str]:
     """What `lgn` itself printed (the served board on a thread logs to the same stderr)."""
     return [ln for ln in err.strip().splitlines() if ln.startswith("lgn ")]
@@ -89,8 +57,8 @@ def _info_works(url: str) -> None:
 
 def test_hello_ok_then_frames(served):
     url, _, _ = served()
-    s = _raw(url, b"lgn hello token=\n")
-    assert _line(s) == b"ok\n"
+    s = raw_socket(url, b"lgn hello token=\n")
+    assert read_line(s) == b"ok\n"
     s.sendall(P.encode_frame(1, P.Cmd.INFO))           # no leading 0x00: the stream is clean
     got = b""
     while not got.endswith(b"\x00"):
@@ -162,20 +130,20 @@ def test_no_token_server_lets_any_token_in(served):
                                      b"lgn hello token=" + b"x" * 300])
 def test_garbage_instead_of_hello_is_refused(served, capsys, garbage):
     url, _, _ = served()
-    s = _raw(url, garbage)
+    s = raw_socket(url, garbage)
     t0 = time.monotonic()
-    answer = _line(s)
+    answer = read_line(s)
     assert answer.startswith(b"denied: ") and time.monotonic() - t0 < 1.0, answer
-    assert _closed(s)
+    assert closed_by_peer(s)
     assert "refused 127.0.0.1:" in capsys.readouterr().err
     _info_works(url)
 
 
 def test_no_hello_in_time_is_dropped(served, capsys):
     url, _, _ = served(hello_timeout=0.3)
-    s = _raw(url)
-    assert _line(s) == b"denied: no hello within 0.3 s\n"
-    assert _closed(s)
+    s = raw_socket(url)
+    assert read_line(s) == b"denied: no hello within 0.3 s\n"
+    assert closed_by_peer(s)
     _info_works(url)
 
 
@@ -183,23 +151,23 @@ def test_oversize_frame_is_dropped_and_the_board_left_clean(served, capsys):
     url, srv, board = served()
     limit = P.max_encoded_frame(MAX_BODY)
     assert srv.frame_limit == limit
-    s = _raw(url, b"lgn hello token=\n")
-    assert _line(s) == b"ok\n"
+    s = raw_socket(url, b"lgn hello token=\n")
+    assert read_line(s) == b"ok\n"
     s.sendall(b"\x00" + b"\x01" * (limit - 10))        # within the limit so far: still served
     time.sleep(0.2)
     s.sendall(b"\x01" * 20)                             # now over it
-    assert _closed(s)
+    assert closed_by_peer(s)
     assert "frame too long" in capsys.readouterr().err
     _clean_start(url)
 
 
 def test_idle_client_is_dropped_mid_frame_and_the_board_left_clean(served, capsys):
     url, _, _ = served(idle_timeout=0.3)
-    s = _raw(url, b"lgn hello token=\n")
-    assert _line(s) == b"ok\n"
+    s = raw_socket(url, b"lgn hello token=\n")
+    assert read_line(s) == b"ok\n"
     s.sendall(P.encode_frame(7, P.Cmd.INFO)[:3])        # half a frame, then silence
     t0 = time.monotonic()
-    assert _closed(s)
+    assert closed_by_peer(s)
     assert 0.25 < time.monotonic() - t0 < 3.0
     assert "idle for more than 0.3 s" in capsys.readouterr().err
     _clean_start(url)
@@ -208,8 +176,8 @@ def test_idle_client_is_dropped_mid_frame_and_the_board_left_clean(served, capsy
 def _clean_start(url: str) -> None:
     """The next client's first frame, sent without the usual leading 0x00, is answered: the
     server ended the previous client's half frame; and nothing stale comes first."""
-    s = _raw(url, b"lgn hello token=\n")
-    assert _line(s) == b"ok\n"
+    s = raw_socket(url, b"lgn hello token=\n")
+    assert read_line(s) == b"ok\n"
     s.sendall(P.encode_frame(9, P.Cmd.INFO))
     got = b""
     while not got.endswith(b"\x00"):

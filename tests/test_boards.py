@@ -110,3 +110,20 @@ def test_board_flash_dry_run_and_missing_tool(tmp_path, monkeypatch):
     assert len(r.err.strip().splitlines()) == 1
     r = lgn("board", "build", "pynq-z2", check=None)
     assert r.code == 2 and "vivado -mode batch" in r.err
+
+
+@pytest.mark.slow
+@pytest.mark.needs("yowasp")
+def test_board_build_makes_a_bitstream(tmp_path):
+    """The whole recipe (yosys, nextpnr-ecp5 with the constraints, ecppack) on the 12F with a
+    tiny engine build, so it runs in CI's time: a bitstream, its report's keys, timing met.
+    (The real builds' figures are in the README, made with `lgn board build`.)"""
+    from dataclasses import replace
+    from rtl.engine import Engine
+    tiny = Engine(lanes=2, gates_per_cycle=1, max_inputs=16, max_width=16, max_layers=2, max_gates=32,
+                  max_classes=2, max_body=64, clock_hz=60_000_000, frame_bufs=1)
+    rep = ulx3s.build(replace(get("ulx3s-12f"), engine=tiny), tmp_path)
+    assert {"bitstream", "luts", "ffs", "brams", "fmax_mhz", "clock_mhz", "timing_met"} <= set(rep)
+    bit = tmp_path / ulx3s.bitstream_name(get("ulx3s-12f"))
+    assert rep["bitstream"] == str(bit) and bit.stat().st_size > 10_000
+    assert rep["timing_met"] and rep["fits"] and rep["clock_mhz"] == 60, rep

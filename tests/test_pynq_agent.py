@@ -4,7 +4,6 @@ of the AXI wrapper (rtl/hdl/lgn_axi_top.v) behind the same TCP server as `lgn bo
 One agent process serves the whole module; `lgn infer` against it must agree with the software
 model, and the hello's refusals leave it serving the next host."""
 import os
-import socket
 import subprocess as sp
 import sys
 import time
@@ -14,7 +13,7 @@ import pytest
 import hil
 from hil.transport import TransportError, open_transport
 from rtl import protocol as P
-from tests.helpers import ROOT, lgn
+from tests.helpers import ROOT, closed_by_peer, lgn, raw_socket, read_line
 
 TOKEN = "T0ken"
 pytestmark = pytest.mark.needs("verilator")
@@ -50,35 +49,6 @@ def _info_works(addr):
         assert b.capacity.max_body > 0
 
 
-def _raw(addr, hello: bytes) -> socket.socket:
-    host, port = addr[len("tcp://"):].rsplit(":", 1)
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(hello)
-    return s
-
-
-def _line(s) -> bytes:
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(256)
-        if not d:
-            break
-        buf += d
-    return buf
-
-
-def _closed(s, timeout=5.0) -> bool:
-    s.settimeout(timeout)
-    try:
-        while s.recv(65536):
-            pass
-    except ConnectionResetError:
-        pass
-    except socket.timeout:
-        return False
-    return True
-
-
 def test_infer_digits_through_the_agent(agent):
     from boards import registry
     r = lgn("infer", "--board", _url(agent), ROOT / "tests" / "data" / "digits.netlist.json",
@@ -99,22 +69,22 @@ def test_token_refused_then_next_served(agent, url_token, why, monkeypatch):
 
 @pytest.mark.parametrize("garbage", [P.encode_frame(1, P.Cmd.INFO), b"\xff\xfe\x00junk\n"])
 def test_garbage_instead_of_hello_refused_then_next_served(agent, garbage):
-    s = _raw(agent, garbage)
-    assert _line(s).startswith(b"denied: expected a hello line")
-    assert _closed(s)
+    s = raw_socket(agent, garbage)
+    assert read_line(s).startswith(b"denied: expected a hello line")
+    assert closed_by_peer(s)
     _info_works(agent)
 
 
 def test_oversize_frame_dropped_then_next_served(agent):
     from boards import registry
     limit = P.max_encoded_frame(registry.get("pynq-z2").engine.max_body)
-    s = _raw(agent, f"lgn hello token={TOKEN}\n".encode())
-    assert _line(s) == b"ok\n"
+    s = raw_socket(agent, f"lgn hello token={TOKEN}\n".encode())
+    assert read_line(s) == b"ok\n"
     s.sendall(b"\x00" + b"\x05" * (limit + 100))       # a run no frame can have
-    assert _closed(s)
+    assert closed_by_peer(s)
     # the next host starts clean: a frame without the leading 0x00 is answered
-    s = _raw(agent, f"lgn hello token={TOKEN}\n".encode())
-    assert _line(s) == b"ok\n"
+    s = raw_socket(agent, f"lgn hello token={TOKEN}\n".encode())
+    assert read_line(s) == b"ok\n"
     s.sendall(P.encode_frame(5, P.Cmd.INFO))
     got = b""
     while not got.endswith(b"\x00"):

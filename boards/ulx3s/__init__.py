@@ -117,6 +117,9 @@ def build(board, out_dir, baud: int = DEFAULT_BAUD, seed: int = 1, progress=None
         "brams": used.get("DP16KD", 0),
         "fmax_mhz": fmax, "clock_mhz": clock_mhz,
         "timing_met": fmax is not None and fmax >= clock_mhz,
+        # nextpnr's 12k device is the 25k die; the part's datasheet capacity is what counts
+        "fits": used.get("TRELLIS_COMB", 0) <= part.luts and used.get("DP16KD", 0) <= part.brams,
+        "part_luts": part.luts, "part_brams": part.brams,
         "baud": baud, "engine": board.engine.parameters(), "utilization": used,
         "seconds": {"synth": round(t_syn, 1), "pnr": round(t_pnr, 1), "pack": round(t_pack, 1)},
     }

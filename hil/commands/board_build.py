@@ -75,9 +75,14 @@ def run_build(args) -> dict:
         rep = ulx3s.build(board, _out(args), baud=args.baud or ulx3s.DEFAULT_BAUD, seed=args.seed, progress=log)
     except SynthError as e:
         raise UsageError(str(e)) from None
-    log(f"board build: {rep['bitstream']}: {rep['luts']} LUT4, {rep['ffs']} FF, {rep['brams']} DP16KD; "
-        f"Fmax {rep['fmax_mhz']} MHz at a {rep['clock_mhz']:g} MHz clock: timing "
-        f"{'met' if rep['timing_met'] else 'NOT met'}")
+    log(f"board build: {rep['bitstream']}: {rep['luts']} of {rep['part_luts']} LUT4, {rep['ffs']} FF, "
+        f"{rep['brams']} of {rep['part_brams']} DP16KD; Fmax {rep['fmax_mhz']} MHz at a "
+        f"{rep['clock_mhz']:g} MHz clock: timing {'met' if rep['timing_met'] else 'NOT met'}")
+    if not (rep["timing_met"] and rep["fits"]):
+        from hil.checks import CheckFailed
+        raise CheckFailed("the build " + ("misses timing" if not rep["timing_met"] else "")
+                          + (" and " if not rep["timing_met"] and not rep["fits"] else "")
+                          + (f"exceeds the {board.part.device}'s capacity" if not rep["fits"] else ""), rep)
     return rep
 
 

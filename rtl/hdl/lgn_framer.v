@@ -148,7 +148,8 @@ module lgn_framer #(
                             fx_word = (fx_bank ? FSW'(FS_DEPTH) : {FSW{1'b0}})
                                     + (fx_sample ? fx_cbase + fx_j[FSW-1:0] : FSW'(fx_off >> LG));
                             fx_blane = fx_sample ? fx_lane : fx_off[LG-1:0];
-                            fstore[fx_word][8*fx_blane +: 8] <= fx_byte;
+                            for (int b = 0; b < L; b++)   // (byte enables, not bit enables)
+                                if (fx_blane == LG'(b)) fstore[fx_word][8*b +: 8] <= fx_byte;
                             if (fx_sample) begin
                                 if (fx_j == cfg_nbytes - 16'd1) begin
                                     fx_j = 16'd0;

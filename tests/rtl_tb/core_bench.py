@@ -20,7 +20,23 @@ from tests.rtl_tb import common as tb
 MAX_BODY = SMALL_CORE["MAX_BODY"]
 
 
-class CoreTB:
+class Commands:
+    """ok() and error() for a bench that has command(seq, type, body) -> the reply Frame."""
+
+    async def ok(self, seq: int, ftype: int, body: bytes = b"") -> bytes:
+        r = await self.command(seq, ftype, body)
+        if r.type == P.TYPE_ERROR:
+            raise AssertionError(f"{P.Cmd(ftype).name} failed: {P.ErrorBody.unpack(r.body).describe()}")
+        assert r.type == ftype | P.REPLY_FLAG, r
+        return r.body
+
+    async def error(self, seq: int, ftype: int, body: bytes = b"") -> P.ErrorBody:
+        r = await self.command(seq, ftype, body)
+        assert r.type == P.TYPE_ERROR, f"expected an error reply, got {r}"
+        return P.ErrorBody.unpack(r.body)
+
+
+class CoreTB(Commands):
     def __init__(self, dut, seed: int = 1, in_stall: float = 0.0, out_stall: float = 0.0):
         self.dut = dut
         self.rng = random.Random(seed)
@@ -88,18 +104,6 @@ class CoreTB:
         (r,) = await self.replies_n(1)
         assert r.seq == seq, (r, seq)
         return r
-
-    async def ok(self, seq: int, ftype: int, body: bytes = b"") -> bytes:
-        r = await self.command(seq, ftype, body)
-        if r.type == P.TYPE_ERROR:
-            raise AssertionError(f"{P.Cmd(ftype).name} failed: {P.ErrorBody.unpack(r.body).describe()}")
-        assert r.type == ftype | P.REPLY_FLAG, r
-        return r.body
-
-    async def error(self, seq: int, ftype: int, body: bytes = b"") -> P.ErrorBody:
-        r = await self.command(seq, ftype, body)
-        assert r.type == P.TYPE_ERROR, f"expected an error reply, got {r}"
-        return P.ErrorBody.unpack(r.body)
 
 
 def info_expected(tag: int = 0) -> P.Info:

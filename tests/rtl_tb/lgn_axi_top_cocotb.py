@@ -25,7 +25,7 @@ from host.netlist import random_netlist
 from rtl import axi_regs as R
 from rtl import protocol as P
 from tests.rtl_tb.build import AXI_TOP, AXI_TOP_TINY
-from tests.rtl_tb.core_bench import MAX_BODY, info_expected
+from tests.rtl_tb.core_bench import MAX_BODY, Commands, info_expected
 from tests.rtl_tb.engine_cocotb import check_runs, load
 
 WORD = R.DATA_BYTES
@@ -142,7 +142,7 @@ class RawBus:
         return out
 
 
-class AxiHost:
+class AxiHost(Commands):
     """The agent's loop, in simulation: request bytes in as IN_FREE allows, replies out as
     OUT_COUNT says. ok()/error() have CoreTB's signature, so the engine tests' helpers run."""
 
@@ -221,13 +221,6 @@ class AxiHost:
         (r,) = await self.replies_n(1)
         assert r.seq == seq, (r, seq)
         return r
-
-    async def ok(self, seq: int, ftype: int, body: bytes = b"") -> bytes:
-        r = await self.command(seq, ftype, body)
-        if r.type == P.TYPE_ERROR:
-            raise AssertionError(f"{P.Cmd(ftype).name} failed: {P.ErrorBody.unpack(r.body).describe()}")
-        assert r.type == ftype | P.REPLY_FLAG, r
-        return r.body
 
     async def wait_idle(self, max_polls: int = 1000) -> int:
         """Until the engine is idle with every request byte taken (its replies are then in the

@@ -16,13 +16,14 @@ from cocotbext.uart import UartSink, UartSource
 
 from host.netlist import random_netlist
 from rtl import protocol as P
+from tests.rtl_tb.core_bench import Commands
 from tests.rtl_tb.engine_cocotb import check_runs, load
 
 PARAMS = {k: int(v) for k, v in (kv.split("=") for kv in os.environ["LGN_TB_PARAMS"].split(","))}
 BAUD = PARAMS["BAUD"]
 
 
-class UartBench:
+class UartBench(Commands):
     """The host side of the link, bytes on the UART pins; ok() as CoreTB's."""
 
     def __init__(self, dut):
@@ -55,13 +56,6 @@ class UartBench:
         assert isinstance(r, P.Frame), f"the board sent a damaged reply: {r}"
         assert r.seq == seq, (r, seq)
         return r
-
-    async def ok(self, seq: int, ftype: int, body: bytes = b"") -> bytes:
-        r = await self.command(seq, ftype, body)
-        if r.type == P.TYPE_ERROR:
-            raise AssertionError(f"{P.Cmd(ftype).name} failed: {P.ErrorBody.unpack(r.body).describe()}")
-        assert r.type == ftype | P.REPLY_FLAG, r
-        return r.body
 
 
 @cocotb.test()
