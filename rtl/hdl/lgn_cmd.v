@@ -191,6 +191,12 @@ module lgn_cmd #(
         run_in_bytes <= 32'(run_count) * 32'(cfg_nbytes);
         run_out_bytes <= 32'(run_count) * run_rec + 32'(LGN_RUN_REPLY_FIXED_BYTES);
     end
+    // a LOAD's length and range, registered (ld_fix is complete a clock before H_LOAD_GO)
+    reg ld_len_ok, ld_range_ok;
+    always @(posedge clk) begin
+        ld_len_ok <= 32'(h_len) == 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 32'(LGN_GATE_RECORD_BYTES);
+        ld_range_ok <= 32'(ld_first) + 32'(ld_count) <= 32'(cfg_width_f[16*ld_layer[KW-1:0] +: 16]);
+    end
     // a gate record's fields (op, its last byte, is checked and written when it arrives)
     wire [15:0] rec_at = 16'(rs_k) - LGN_GATE_OFF_OP;      // body offset of the record
 
@@ -311,11 +317,9 @@ module lgn_cmd #(
                     ld_f <= {RFW{1'b0}};
                     ld_gi <= ld_first;
                     ld_bad <= 1'b0;
-                    if (32'(h_len) != 32'(LGN_LOAD_FIXED_BYTES) + 32'(ld_count) * 32'(LGN_GATE_RECORD_BYTES))
-                        `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
+                    if (!ld_len_ok) `LGN_ERR(LGN_ERR_BAD_LENGTH, h_len)
                     else if (ld_layer >= cfg_layers) `LGN_ERR(LGN_ERR_BAD_ARG, LGN_LOAD_OFF_LAYER)
-                    else if (32'(ld_first) + 32'(ld_count) > 32'(cfg_width_f[16*ld_layer[KW-1:0] +: 16]))
-                        `LGN_ERR(LGN_ERR_BAD_ARG, LGN_LOAD_OFF_FIRST)
+                    else if (!ld_range_ok) `LGN_ERR(LGN_ERR_BAD_ARG, LGN_LOAD_OFF_FIRST)
                     else begin
                         `LGN_STREAM(17'(LGN_LOAD_FIXED_BYTES), 17'(h_len))
                         h_state <= H_LOAD_CHK;

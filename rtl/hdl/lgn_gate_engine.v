@@ -75,27 +75,21 @@ module lgn_gate_engine #(
     reg  [2:0]  e_state;
     reg  [15:0] e_done, e_lanes;
     reg  [FSW-1:0] e_cbase;               // first word of this chunk in the frame store
-    reg  [15:0] e_j;
-    reg  [15:0] e_k;
-    reg  [15:0] e_word, e_nw, e_width;
-    /* verilator lint_off UNUSEDSIGNAL */   // (its top bit: only the stuck-at address uses it)
-    reg  [GAW:0] e_gbase;
+    reg  [15:0] e_j, e_k, e_word, e_nw, e_width;
+    /* verilator lint_off UNUSEDSIGNAL */   // (e_gbase's top bit: only the stuck-at address uses
+    reg  [GAW:0] e_gbase;                   // it; t_j, a row address: its low ARB bits)
+    reg  [15:0] t_j;
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [1:0]  e_drain;
     reg         t_v;
-    /* verilator lint_off UNUSEDSIGNAL */   // (a row address: its low ARB bits)
-    reg  [15:0] t_j;
-    /* verilator lint_on UNUSEDSIGNAL */
     wire sr_busy; reg sr_v;               // score records still in lgn_score_record
     assign e_busy = e_state != E_IDLE, e_flush = sr_v || sr_busy;
     assign fs_raddr = e_cbase + e_j[FSW-1:0];
     assign fs_ren = e_state == E_TRANS;
 
     // pipeline
-    reg               s1_v, s2_v;
-    reg  [15:0]       s1_word, s2_word;
-    reg               s1_par, s2_par;     // destination buffer
-    reg               s1_sc, s2_sc;       // accumulate scores
+    reg               s1_v, s2_v, s1_par, s2_par, s1_sc, s2_sc;   // par: destination buffer,
+    reg  [15:0]       s1_word, s2_word;                         // sc: accumulate scores
     reg  [G*(CW+1)-1:0] cls_c;            // slot q: bits q*(CW+1) +: CW+1 (packed: cheap to
     reg  [G*16-1:0]   cls_r;              // update all at once in simulation)
     reg  [CW:0]       s1_cls [0:G-1];
@@ -112,10 +106,8 @@ module lgn_gate_engine #(
     reg  [L-1:0]      planes [0:MAX_CLASSES-1][0:SB-1];   // class c's score bit p
 
     wire [GAW-1:0] g_raddr = e_gbase[GAW-1:0] + e_word[GAW-1:0];
-    wire e_issue = e_state == E_LAYER;
-    wire e_par = e_k[0];                  // layer k writes buffer k%2
-    wire e_sc = !e_mode && e_k == e_last;
-    wire e_layer_done = e_word == e_nw - 16'd1;
+    wire e_issue = e_state == E_LAYER, e_layer_done = e_word == e_nw - 16'd1;
+    wire e_par = e_k[0], e_sc = !e_mode && e_k == e_last;   // layer k writes buffer k%2
 
     // Fault injection (FAULTS = 1): one {enable, value} pair per gate slot, read in stage 1.
     wire any_flip;
@@ -231,14 +223,23 @@ module lgn_gate_engine #(
             for (int m = 0; m < 8; m++)
                 if (wr_en[r][m]) act[wr_row[r]][L*m +: L] <= wr_data[r][L*m +: L];
 
-    reg [L-1:0] carry, tmp;
+    // The class counters take stage 2's outputs a clock later (stage 3: off the path from
+    // the activation memory; the drain leaves room, they are final when the emission starts).
+    reg [L-1:0] carry, tmp, s3_w [0:G-1];
+    reg [CW:0]  s3_cls [0:G-1]; reg [G-1:0] s3_add;
+    always @(posedge clk)
+        for (int q = 0; q < G; q++) begin
+            s3_w[q] <= wq[q];
+            s3_cls[q] <= s2_cls[q];
+            s3_add[q] <= s2_v && s2_sc && s2_base + 32'(q) < 32'(e_width);
+        end
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
-        if (s2_v && s2_sc)        // (static indices: one counter per class, no index muxes)
+        if (|s3_add)              // (static indices: one counter per class, no index muxes)
             for (int c = 0; c < MAX_CLASSES; c++)
                 for (int q = 0; q < G; q++)
-                    if (32'(s2_cls[q]) == 32'(c) && s2_base + 32'(q) < 32'(e_width)) begin
-                        carry = wq[q];
+                    if (32'(s3_cls[q]) == 32'(c) && s3_add[q]) begin
+                        carry = s3_w[q];
                         for (int p = 0; p < SB; p++) begin
                             tmp = planes[c][p];
                             planes[c][p] = tmp ^ carry;
