@@ -44,12 +44,12 @@ module lgn_reply #(
 
     reg  [16:0] tx_i, tx_n;
     reg  [15:0] tx_crc;
-    reg  [7:0]  tx_seq, tx_type, tx_hlen;  // this reply's header, taken at tx_start
+    reg  [7:0]  tx_seq, tx_type;           // this reply's header, taken at tx_start
     reg  [15:0] tx_len;
     reg  [8*HB-1:0] tx_hreg;
     reg         tx_rbank;                 // result bank it reads
-    wire [16:0] tx_body_start = 17'(LGN_HEADER_BYTES) + 17'(tx_hlen);
-    wire [16:0] tx_body_end = 17'(LGN_HEADER_BYTES) + 17'(tx_len);
+    reg  [16:0] tx_body_start, tx_body_end;   // payload offsets, taken at tx_start (no adder
+                                              // on the path to the result memory's address)
     wire        tx_take;
     reg  [8*LGN_HEADER_BYTES-1:0] tx_head;
     always @* begin
@@ -151,7 +151,8 @@ module lgn_reply #(
             tx_seq <= rp_seq;
             tx_type <= rp_type;
             tx_len <= rp_len;
-            tx_hlen <= rp_hlen;
+            tx_body_start <= 17'(LGN_HEADER_BYTES) + 17'(rp_hlen);
+            tx_body_end <= 17'(LGN_HEADER_BYTES) + 17'(rp_len);
             tx_hreg <= hreg;
             tx_rbank <= rm_sel;
             if (RESULT_BUFS > 1) rm_sel <= !rm_sel;
