@@ -255,7 +255,7 @@ def test_spread_placement_is_not_held_back_by_tiles_at_the_die_edge():
 def test_board_registry_is_data():
     assert {"ulx3s-85f", "ulx3s-12f", "pynq-z2"} <= set(BOARDS)
     assert BOARDS["ulx3s-85f"].part.pnr_device == "--85k" and BOARDS["ulx3s-12f"].part.pnr_device == "--12k"
-    assert all(b.part.package for b in BOARDS.values())
+    assert all(b.part.package for b in BOARDS.values() if b.part is not None)
 
 
 @pytest.mark.needs("yowasp")
