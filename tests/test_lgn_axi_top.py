@@ -8,7 +8,7 @@ import pytest
 
 from tests.rtl_tb import build
 
-pytestmark = pytest.mark.needs("verilator")
+pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow]   # (slow: scheduled first)
 
 MODULE = "lgn_axi_top_cocotb"
 

@@ -9,6 +9,8 @@ from boards.registry import get
 from host.netlist import random_netlist
 from tests.helpers import lgn
 
+pytestmark = pytest.mark.slow   # (a model build: scheduled first)
+
 URL = "sim?top=ulx3s-12f"
 
 

