@@ -23,6 +23,7 @@ Two implementations of one register-level interface (all offsets within the wrap
 """
 from __future__ import annotations
 
+import abc
 import re
 import time
 from pathlib import Path
@@ -39,20 +40,20 @@ class HwError(RuntimeError):
     """The engine is not where it should be, or does not answer like it."""
 
 
-class Hw:
-    """The register interface (see the module docstring)."""
+class Hw(abc.ABC):
+    """The register interface (see the module docstring): PynqHw and SimHw implement it."""
 
-    def read(self, offset: int) -> int:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def read(self, offset: int) -> int: ...
 
-    def write(self, offset: int, value: int) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def write(self, offset: int, value: int) -> None: ...
 
-    def write_words(self, offset: int, words: np.ndarray) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def write_words(self, offset: int, words: np.ndarray) -> None: ...
 
-    def read_words(self, offset: int, n: int) -> np.ndarray:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def read_words(self, offset: int, n: int) -> np.ndarray: ...
 
     def wait(self, seconds: float) -> None:
         """Let the engine run for about `seconds` (PynqHw: sleep)."""
