@@ -24,6 +24,7 @@ import sys
 from dataclasses import asdict, dataclass, fields, replace
 
 from rtl import generated
+from rtl.protocol import HEADER_BYTES, RUN_REPLY_FIXED_BYTES
 from rtl.protocol.bodies import Info
 from rtl.protocol.constants import PROTOCOL_VERSION
 
@@ -62,6 +63,9 @@ class Engine:
         for f in fields(self):
             if getattr(self, f.name) < (0 if f.name == "faults" else 1):
                 bad.append(f"{f.name} = {getattr(self, f.name)} is too small")
+        if self.out_bytes_per_clk > HEADER_BYTES + RUN_REPLY_FIXED_BYTES:   # (lgn_reply.v: why)
+            bad.append(f"out_bytes_per_clk = {self.out_bytes_per_clk} is over "
+                       f"{HEADER_BYTES + RUN_REPLY_FIXED_BYTES}, a RUN reply's header and head")
         if self.faults not in (0, 1):
             bad.append(f"faults = {self.faults} is not 0 or 1")
         if bad:

@@ -75,6 +75,20 @@ def test_axi_top_refuses_what_it_cannot_build():
             assert r.returncode != 0 and name in r.stderr, r.stderr[-2000:]
 
 
+@pytest.mark.needs("verilator")
+def test_reply_refuses_more_bytes_a_clock_than_a_run_reply_head():
+    """The reply streamer reads its records two clocks ahead: wider than a RUN reply's header
+    and fixed head (12 bytes) it would need them before they are read, so it fails
+    elaboration; 12 builds."""
+    from rtl.verilator import run_verilator
+    for width, ok in ((13, False), (12, True)):
+        r = run_verilator(["--lint-only", "-Wno-fatal", f"-I{HDL}", "--top-module", "lgn_core",
+                           f"-GIN_BYTES_PER_CLK={width}", f"-GOUT_BYTES_PER_CLK={width}", *map(str, SOURCES)],
+                          check=False)
+        assert (r.returncode == 0) == ok and ("needs_OUT_BYTES_PER_CLK_at_most_12" in r.stderr) != ok, \
+            r.stderr[-2000:]
+
+
 @pytest.mark.needs("iverilog")
 @pytest.mark.parametrize("top", MODULES)
 def test_icarus_compiles(top, tmp_path):

@@ -46,3 +46,6 @@ def test_info_and_parameters_come_from_the_fields():
 def test_unbuildable_parameters_are_named():
     with pytest.raises(ValueError, match=r"lanes = 3 is not a power of 2.*max_gates = 10 is not a multiple"):
         Engine(lanes=3, max_gates=10).parameters()
+    with pytest.raises(ValueError, match=r"out_bytes_per_clk = 13 is over 12"):
+        Engine(in_bytes_per_clk=13, out_bytes_per_clk=13).parameters()
+    Engine(in_bytes_per_clk=12, out_bytes_per_clk=12).parameters()
