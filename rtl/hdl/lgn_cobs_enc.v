@@ -27,8 +27,9 @@ module lgn_cobs_enc #(
     input  wire           out_ready,
     output wire           idle         // nothing buffered, nothing being sent
 );
-    // block queue depth: a clock pushes at most W+1 entries (a final zero byte: two)
-    localparam integer QD = (W + 1 <= 2) ? 4 : (1 << $clog2(2 * (W + 1)));
+    // block queue depth: a clock pushes at most W+1 entries (a final zero byte: two), and
+    // in_ready leaves room for three clocks of them
+    localparam integer QD = 1 << $clog2(4 * (W + 1));
     localparam integer QB = $clog2(QD);
     reg [7:0] buffer [0:511];
     reg [9:0] wptr, rptr;
@@ -41,8 +42,18 @@ module lgn_cobs_enc #(
     reg [QB:0] qw, qr;
     wire [QB:0] qcount = qw - qr;
     wire [9:0] fill = wptr - rptr;
-    assign in_ready = (fill <= 10'(511 - W)) && (qcount <= (QB+1)'(QD - W - 1));
-    assign idle = (qcount == {(QB+1){1'b0}}) && (fill == 10'd0) && (cur_len == 8'd0) && (ostate == O_CODE);
+    // The input side is a register stage: the bytes taken at clock t are written at t+1 (the
+    // streamer's byte selection and the zero test here are not one path). in_ready is a
+    // register too, set from this clock's state: it leaves room for the bytes taken this
+    // clock and the last, not yet in the state, as well as the next clock's.
+    reg [8*W-1:0] s_data;
+    reg [W-1:0]   s_valid;
+    reg           s_last;
+    reg in_ready_q;
+    always @(posedge clk) in_ready_q <= !rst && (fill <= 10'(511 - 3 * W)) && (qcount <= (QB+1)'(QD - 3 * W - 3));
+    assign in_ready = in_ready_q;
+    assign idle = (qcount == {(QB+1){1'b0}}) && (fill == 10'd0) && (cur_len == 8'd0) && (ostate == O_CODE)
+                  && !s_valid[0];
 
     reg [7:0] orem;
     reg       ofinal;
@@ -96,8 +107,12 @@ module lgn_cobs_enc #(
         end
     end
 
-    // input side: the W bytes of a clock in order, on local copies of the state
-    wire take = in_valid[0] && in_ready;
+    // input side: the W bytes taken a clock before, in order, on local copies of the state
+    always @(posedge clk) begin
+        s_valid <= (!rst && in_ready) ? in_valid : {W{1'b0}};
+        s_data <= in_data;
+        s_last <= in_last;
+    end
     reg [9:0]  i_wp;
     reg [7:0]  i_len, i_len1, i_b;
     reg [QB:0] i_qw;
@@ -115,14 +130,14 @@ module lgn_cobs_enc #(
             orem <= 8'd0;
             ofinal <= 1'b0;
         end else begin
-            if (take) begin
+            if (s_valid[0]) begin
                 i_wp = wptr;
                 i_len = cur_len;
                 i_qw = qw;
                 for (int k = 0; k < W; k++) begin
-                    if (in_valid[k]) begin
-                        i_b = in_data[8*k +: 8];
-                        i_last = in_last && (k == W - 1 || !in_valid[(k + 1) % W]);
+                    if (s_valid[k]) begin
+                        i_b = s_data[8*k +: 8];
+                        i_last = s_last && (k == W - 1 || !s_valid[(k + 1) % W]);
                         i_len1 = i_len + 8'd1;
                         if (i_b == 8'h00) begin
                             q[i_qw[QB-1:0]] <= {1'b0, 1'b0, i_len};
