@@ -29,20 +29,32 @@ module lgn_uart_top #(
         end
     endgenerate
     wire [7:0] rx_data, f_data, c_data;
-    wire       rx_valid, f_valid, f_ready, c_valid, tx_ready;
+    wire       rx_valid, f_valid, f_ready, c_valid, c_ready, tx_ready;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [15:0] dropped;        // observable in simulation; no status register for it yet
+    wire        f_in_ready;     // (behind a UART nothing can push back: a byte that finds the
+    wire [31:0] f_free, f_count;    // FIFO full is dropped, and the link's CRC and resend cover it)
     /* verilator lint_on UNUSEDSIGNAL */
 
     lgn_uart_rx #(.CLK_HZ(CLOCK_HZ), .BAUD(BAUD)) u_rx (
         .clk(clk), .rst(rst), .rxd(rxd), .data(rx_data), .valid(rx_valid), .frame_err(frame_err));
-    lgn_fifo #(.DEPTH(FIFO_DEPTH)) u_fifo (
-        .clk(clk), .rst(rst), .in_data(rx_data), .in_valid(rx_valid),
-        .out_data(f_data), .out_valid(f_valid), .out_ready(f_ready), .dropped(dropped));
+    lgn_word_fifo #(.WIDTH(8), .DEPTH(FIFO_DEPTH)) u_fifo (
+        .clk(clk), .rst(rst), .in_data(rx_data), .in_valid(rx_valid), .in_ready(f_in_ready),
+        .out_data(f_data), .out_valid(f_valid), .out_ready(f_ready), .in_free(f_free), .count(f_count));
+    // A skid register between the FIFO's block RAM, whose read leaves the RAM late, and the
+    // core: registers on both sides of it, data and ready alike.
+    reg [7:0] m_data, k_data;             // to the core, and the byte that came while it waited
+    reg       m_valid, k_valid;
+    assign f_ready = !k_valid;
+    always @(posedge clk)
+        if (rst) {m_valid, k_valid} <= 2'b00;
+        else if (!m_valid || c_ready) begin
+            {m_valid, m_data} <= k_valid ? {1'b1, k_data} : {f_valid, f_data};
+            k_valid <= 1'b0;
+        end else if (f_valid && !k_valid) {k_valid, k_data} <= {1'b1, f_data};
     lgn_core #(
 `include "generated/lgn_engine_pass.vh"
     ) u_core (
-        .clk(clk), .rst(rst), .in_data(f_data), .in_valid(f_valid), .in_ready(f_ready),
+        .clk(clk), .rst(rst), .in_data(m_data), .in_valid(m_valid), .in_ready(c_ready),
         .in_data2(8'h00), .in_valid2(1'b0),
         .out_data(c_data), .out_valid(c_valid), .out_ready(tx_ready), .idle(idle),
         .fault_we(fault_we), .fault_gate(fault_gate), .fault_stuck(fault_stuck), .flip_mask(flip_mask));
