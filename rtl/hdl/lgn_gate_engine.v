@@ -8,19 +8,19 @@
 // clock writes one row (G <= 8) with lane enables and operands are registered row reads: one
 // write and 2G read ports, block RAM on a board. Gate configs live in G = GATES_PER_CYCLE
 // memories (slot = gate index % G), so a layer of width w takes ceil(w/G) cycles through a
-// 3-stage pipeline (gate read, operand read, evaluate and write) plus 3 to drain. Layer k's
+// 4-stage pipeline (gate read, its register, operand read, evaluate and write) plus 3 to
+// drain (4 after the last layer: the class counters take a clock more). Layer k's
 // gates start at word base[k] = sum of ceil(w/G) over the layers before (lgn_config). In
 // a scores run's last layer each output word is added into its class's bit-sliced counter
 // (SB planes of L bits; a ripple of XOR/AND). Per chunk of up to L samples,
-//   cycles = (ceil(inputs/8) + 1) + sum_k (ceil(w_k/G) + 3) + emit + 1,
+//   cycles = (ceil(inputs/8) + 1) + sum_k (ceil(w_k/G) + 3) + emit + 2,
 // where emit = samples (scores: a sample's record per clock) or samples*ceil(w/8) (raw layer
 // bits, a byte per clock; bits past the layer's width are 0). `e_cycles` is that total for
 // the whole batch (count 0: 1). Results go out through the result memory's write port.
 //
 // FAULTS = 1 (the virtual board) adds fault injection: a gate slot whose stuck bit is set
 // (fault_we, fault_gate, fault_stuck = {enable, value}) outputs a constant, and flip_mask is
-// XORed into each evaluated word. With FAULTS = 0 (board builds) neither exists and the
-// fault ports are unused.
+// XORed into each evaluated word; with FAULTS = 0 (board builds) the fault ports are unused.
 // Ports are declared in the body, where their widths can use the included sizes.
 module lgn_gate_engine #(
 `include "generated/lgn_engine_params.vh"
@@ -68,7 +68,7 @@ module lgn_gate_engine #(
     output wire [7:0]      rm_wn;
 
     reg [GB-1:0]  gmem [0:G-1][0:GWORDS-1];
-    reg [GB-1:0]  g_rd [0:G-1];
+    reg [GB-1:0]  g_rd [0:G-1], g_q [0:G-1];   // the memories' read port, and its register
 
     localparam [2:0] E_IDLE = 3'd0, E_TRANS = 3'd1, E_LAYER = 3'd2, E_DRAIN = 3'd3,
                      E_EMIT = 3'd4, E_NEXT = 3'd5;
@@ -88,11 +88,11 @@ module lgn_gate_engine #(
     assign fs_ren = e_state == E_TRANS;
 
     // pipeline
-    reg               s1_v, s2_v, s1_par, s2_par, s1_sc, s2_sc;   // par: destination buffer,
-    reg  [15:0]       s1_word, s2_word;                         // sc: accumulate scores
+    reg               s0_v, s1_v, s2_v, s0_par, s1_par, s2_par, s0_sc, s1_sc, s2_sc;
+    reg  [15:0]       s0_word, s1_word, s2_word;   // par: destination buffer, sc: add scores
     reg  [G*(CW+1)-1:0] cls_c;            // slot q: bits q*(CW+1) +: CW+1 (packed: cheap to
     reg  [G*16-1:0]   cls_r;              // update all at once in simulation)
-    reg  [CW:0]       s1_cls [0:G-1];
+    reg  [CW:0]       s0_cls [0:G-1], s1_cls [0:G-1];
     reg  [CW:0]       s2_cls [0:G-1];
     reg  [3:0]        s2_op [0:G-1];
     wire [2*G-1:0]    s2_st;              // slot q: {stuck, value} at bits 2q +: 2
@@ -144,29 +144,29 @@ module lgn_gate_engine #(
                   | ({L{op[1]}} & a & ~b) | ({L{op[0]}} & a & b);
     endfunction
 
-    // Stages 0 and 1: gate configs, then operands. Registers load only when their stage is
-    // active, which keeps an idle engine cheap in simulation as well as in power.
+    // Stages 0 and 1: gate configs, registered (the gate memories' block RAMs spread over the
+    // die: their read is a clock of its own), then operands. Registers load only when their
+    // stage is active, which keeps an idle engine cheap in simulation as well as in power.
     always @(posedge clk) begin
         if (gw_en) gmem[gw_slot][gw_addr] <= gw_data;
         if (e_issue)
             for (int q = 0; q < G; q++) g_rd[q] <= gmem[q][g_raddr];
-        s1_v <= e_issue;
+        {s2_v, s1_v, s0_v} <= {s1_v, s0_v, e_issue};    // a gate word in stage 0, 1, 2
         if (e_issue) begin
-            s1_word <= e_word;
-            s1_par <= e_par;
-            s1_sc <= e_sc;
-            if (e_sc) for (int q = 0; q < G; q++) s1_cls[q] <= cls_c[q*(CW+1) +: CW+1];
+            {s0_word, s0_par, s0_sc} <= {e_word, e_par, e_sc};
+            if (e_sc) for (int q = 0; q < G; q++) s0_cls[q] <= cls_c[q*(CW+1) +: CW+1];
         end
-        s2_v <= s1_v;
+        if (s0_v) begin
+            {s1_word, s1_par, s1_sc} <= {s0_word, s0_par, s0_sc};
+            for (int q = 0; q < G; q++) {s1_cls[q], g_q[q]} <= {s0_cls[q], g_rd[q]};
+        end
         if (s1_v) begin
-            s2_word <= s1_word;
-            s2_par <= s1_par;
-            s2_sc <= s1_sc;
+            {s2_word, s2_par, s2_sc} <= {s1_word, s1_par, s1_sc};
             for (int q = 0; q < G; q++) begin
                 s2_cls[q] <= s1_cls[q];
-                s2_op[q] <= g_rd[q][2*AW +: 4];
-                la[q] <= g_rd[q][2:0];
-                lb[q] <= g_rd[q][AW +: 3];
+                s2_op[q] <= g_q[q][2*AW +: 4];
+                la[q] <= g_q[q][2:0];
+                lb[q] <= g_q[q][AW +: 3];
             end
         end
     end
@@ -176,8 +176,8 @@ module lgn_gate_engine #(
     always @(posedge clk)
         for (int q = 0; q < G; q++) begin
             if (q == 0 ? (s1_v || em_fetch) : s1_v)
-                ra[q] <= act[(q == 0 && !s1_v) ? em_row : {!s1_par, ARB'(g_rd[q][AW-1:3])}];
-            if (s1_v) rb[q] <= act[{!s1_par, ARB'(g_rd[q][2*AW-1:AW+3])}];
+                ra[q] <= act[(q == 0 && !s1_v) ? em_row : {!s1_par, ARB'(g_q[q][AW-1:3])}];
+            if (s1_v) rb[q] <= act[{!s1_par, ARB'(g_q[q][2*AW-1:AW+3])}];
         end
 
     // Stage 2: evaluate, write the destination buffer (or a chunk's inputs into buffer 1), add
@@ -274,7 +274,7 @@ module lgn_gate_engine #(
     wire [15:0] next_lanes = (remaining > 16'(L)) ? 16'(L) : remaining;
     wire [7:0]  rec_bytes = 8'(LGN_SCORE_BYTES * cfg_classes + LGN_PRED_BYTES);  // a scores record
     // raw bits: ra[0] holds row em_j of the last layer's buffer; fetch the next byte's row
-    assign em_fetch = e_mode && ((e_state == E_DRAIN && e_drain == 2'd2 && e_k == e_last)
+    assign em_fetch = e_mode && ((e_state == E_DRAIN && e_drain == 2'd3 && e_k == e_last)
                                  || e_state == E_EMIT);
     assign em_row = {e_par, ARB'((e_state == E_EMIT && em_j != em_nb - 16'd1) ? em_j + 16'd1 : 16'd0)};
 
@@ -319,7 +319,7 @@ module lgn_gate_engine #(
                 end
                 E_DRAIN: begin
                     e_drain <= e_drain + 2'd1;
-                    if (e_drain == 2'd2) begin
+                    if (e_drain == ((e_k == e_last) ? 2'd3 : 2'd2)) begin
                         if (e_k == e_last) begin
                             e_state <= E_EMIT;
                             em_s <= 16'd0;

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """What every cocotb bench here does alike: the clock, inputs at rest, a synchronous reset,
-and reading one field of a flattened bus."""
+reading one field of a flattened bus, and the engine's cycle formula."""
 from __future__ import annotations
 
 from cocotb.clock import Clock
@@ -25,3 +25,14 @@ async def reset(dut, cycles: int = 3) -> None:
 def field(value: int, k: int, bits: int) -> int:
     """Field k of `bits` bits of a flattened bus value."""
     return (value >> (k * bits)) & ((1 << bits) - 1)
+
+
+def run_cycles(widths, inputs: int, count: int, mode: int, last: int, lanes: int, gates_per_cycle: int) -> int:
+    """Engine cycles of one RUN (layers 0..last of `widths`), as lgn_gate_engine.v documents them."""
+    nbytes = -(-inputs // 8)
+    total = 0
+    for c in range(0, count, lanes):
+        n = min(lanes, count - c)
+        emit = n if mode == 0 else n * -(-widths[last] // 8)
+        total += (nbytes + 1) + sum(-(-w // gates_per_cycle) + 3 for w in widths[:last + 1]) + emit + 2
+    return max(total, 1)

@@ -16,6 +16,7 @@ import numpy as np
 from host.netlist import random_netlist
 from host.softmodel import SoftModel
 from rtl import protocol as P
+from tests.rtl_tb import common
 from tests.rtl_tb.build import SMALL_CORE
 from tests.rtl_tb.core_bench import MAX_BODY, CoreTB, info_expected
 
@@ -23,16 +24,9 @@ L, G = SMALL_CORE["LANES"], SMALL_CORE["GATES_PER_CYCLE"]
 
 
 def run_cycles(net, count: int, mode: int, layer: int, p: dict = SMALL_CORE) -> int:
-    """Engine cycles of one RUN, as lgn_gate_engine.v documents them (build parameters p)."""
-    L, G = p["LANES"], p["GATES_PER_CYCLE"]
+    """Engine cycles of one RUN of `net` on a build of p."""
     last = len(net.layers) - 1 if mode == 0 else layer
-    nbytes = -(-net.inputs // 8)
-    total = 0
-    for c in range(0, count, L):
-        lanes = min(L, count - c)
-        emit = lanes if mode == 0 else lanes * -(-net.widths[last] // 8)
-        total += (nbytes + 1) + sum(-(-w // G) + 3 for w in net.widths[:last + 1]) + emit + 1
-    return max(total, 1)
+    return common.run_cycles(net.widths, net.inputs, count, mode, last, p["LANES"], p["GATES_PER_CYCLE"])
 
 
 async def load(tb, net, tag: int, p: dict = SMALL_CORE) -> None:

@@ -21,6 +21,7 @@ from host.softmodel import SoftModel
 from rtl import protocol as P
 from tests.rtl_tb.build import GATE_ENGINE, fs_depth
 from tests.rtl_tb import common as tb
+from tests.rtl_tb.common import run_cycles
 
 p = GATE_ENGINE
 L, G = p["LANES"], p["GATES_PER_CYCLE"]
@@ -30,17 +31,6 @@ GAW = max(1, (p["MAX_GATES"] // G - 1).bit_length())
 CW = max(1, (p["MAX_CLASSES"] - 1).bit_length())
 DEPTH = fs_depth(p)
 RECW = P.SCORE_BYTES * p["MAX_CLASSES"] + P.PRED_BYTES
-
-
-def run_cycles(widths, inputs: int, count: int, mode: int, last: int) -> int:
-    """Engine cycles of one RUN, as lgn_gate_engine.v documents them."""
-    nbytes = -(-inputs // 8)
-    total = 0
-    for c in range(0, count, L):
-        lanes = min(L, count - c)
-        emit = lanes if mode == 0 else lanes * -(-widths[last] // 8)
-        total += (nbytes + 1) + sum(-(-w // G) + 3 for w in widths[:last + 1]) + emit + 1
-    return max(total, 1)
 
 
 def pack(values, bits: int) -> int:
@@ -135,7 +125,7 @@ async def check_runs(tb: EngineTB, net: Netlist, bits: np.ndarray, sm: SoftModel
         else:
             want = P.encode_run_reply(0, 0, bits=sm.layer_bits(bits, last))[P.RUN_REPLY_FIXED_BYTES:]
         assert got == want, f"{net} mode {mode} layer {last}: records {got.hex()} != {want.hex()}"
-        assert cycles == run_cycles(net.widths, net.inputs, len(bits), mode, last), (cycles, mode, last)
+        assert cycles == run_cycles(net.widths, net.inputs, len(bits), mode, last, L, G), (cycles, mode, last)
 
 
 CASES = [   # (inputs, widths, classes, samples): the edges of the small build's capacity
