@@ -4,7 +4,7 @@
 // STATUS counters; the configuration is its part lgn_config.
 //
 // A frame's body is read from the frame store one byte a clock (rd_off .. rd_end; byte rs_byte
-// at body offset rs_k). LOAD is read twice (the first pass checks every gate record, the
+// at body offset rs_k, registered once more after the block RAM's read). LOAD is read twice (the first pass checks every gate record, the
 // second writes them: a rejected LOAD changes nothing); RUN starts the gate engine and waits
 // for it. A reply is a type, a body length and a body head (`hreg`, byte i in bits 8i +: 8;
 // a RUN's records follow from the result memory), handed to the reply streamer when it is
@@ -82,10 +82,10 @@ module lgn_cmd #(
     reg [15:0] h_edet;
     reg [FSW-1:0] h_base;                 // first word of the frame's buffer
     // byte stream out of the frame store
-    reg [16:0] rd_off, rd_end, rs_k;
-    reg        rs_v;
-    reg [LG-1:0] rs_lane;
-    wire [7:0] rs_byte = fs_rword[8*rs_lane +: 8];
+    reg [16:0] rd_off, rd_end, rq_k, rs_k;    // rq: the byte being read, rs: read
+    reg        rq_v, rs_v;
+    reg [LG-1:0] rq_lane;
+    reg [7:0]  rs_byte;
     assign fs_raddr = h_base + FSW'(rd_off >> LG);
     assign fs_ren = rd_off < rd_end;
     assign e_fsbase = h_base;
@@ -156,8 +156,8 @@ module lgn_cmd #(
 `define LGN_POWER_UP_STATE begin n_ok <= 32'd0; n_crc <= 32'd0; n_cobs <= 32'd0; \
     n_other <= 32'd0; n_runs <= 32'd0; n_samples <= 32'd0; n_busy <= 32'd0; n_idle <= 32'd0; end
 `define LGN_REPLY(blen, hlen) begin rp_type <= h_type | LGN_REPLY_FLAG; rp_len <= blen; rp_hlen <= hlen; h_state <= H_REPLY; end
-`define LGN_STREAM(from, upto) begin rd_off <= from; rd_end <= upto; rs_v <= 1'b0; end
-    wire stream_done = rd_off >= rd_end && !rs_v;
+`define LGN_STREAM(from, upto) begin rd_off <= from; rd_end <= upto; rq_v <= 1'b0; rs_v <= 1'b0; end
+    wire stream_done = rd_off >= rd_end && !rq_v && !rs_v;
 
     // the configuration: CONFIG's checks and what the gate engine derives from it
     wire        c_done, c_err;
@@ -208,7 +208,7 @@ module lgn_cmd #(
             h_hold <= 1'b0;
             h_base <= {FSW{1'b0}};
             `LGN_POWER_UP_STATE
-            rs_v <= 1'b0;
+            {rq_v, rs_v} <= 2'b00;
             rd_off <= 17'd0;
             rd_end <= 17'd0;
         end else begin
@@ -217,10 +217,11 @@ module lgn_cmd #(
             // the frame-store byte stream: one byte per clock while rd_off < rd_end
             if (rd_off < rd_end) begin
                 rd_off <= rd_off + 17'd1;
-                rs_k <= rd_off;
-                rs_lane <= rd_off[LG-1:0];
-                rs_v <= 1'b1;
-            end else rs_v <= 1'b0;
+                rq_k <= rd_off;
+                rq_lane <= rd_off[LG-1:0];
+                rq_v <= 1'b1;
+            end else rq_v <= 1'b0;
+            {rs_v, rs_k, rs_byte} <= {rq_v, rq_k, fs_rword[8*rq_lane +: 8]};
 
             case (h_state)
                 H_IDLE: if (h_take) begin
