@@ -44,8 +44,9 @@ ULX3S_CLOCK_HZ = 60_000_000
 _ULX3S = Engine(lanes=8, gates_per_cycle=1, max_layers=8, max_classes=10, clock_hz=ULX3S_CLOCK_HZ,
                 frame_bufs=1, result_bufs=1)
 #: Holds the default digits network (512 inputs, 4 x 2,000 gates) in the 12F's 12,096 LUTs:
-#: 4 lanes (a digits sample still takes only 2,000 clocks, 33 us, against 0.2 ms on the wire).
-ULX3S_SMALL = _ULX3S.replace(lanes=4, max_inputs=512, max_width=2048, max_gates=8192, max_body=2048)
+#: 2 lanes (two digits samples take 8,000 clocks, 0.13 ms, against 0.4 ms on the wire) and
+#: 1 KiB frames (15 samples a RUN): each halving saved about 1,000 LUT4 in synthesis.
+ULX3S_SMALL = _ULX3S.replace(lanes=2, max_inputs=512, max_width=2048, max_gates=8192, max_body=1024)
 #: Holds the default mnist5k network (2,352 inputs, 4 x 8,000 gates).
 ULX3S_LARGE = _ULX3S.replace(max_inputs=2560, max_width=8192, max_gates=32768, max_body=4096)
 #: The PYNQ-Z2 build: the AXI wrapper at the PS's 100 MHz FCLK0; holds mnist5k.
