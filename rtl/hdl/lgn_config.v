@@ -129,7 +129,8 @@ module lgn_config #(
                     cf_q <= 16'd0;
                     c_state <= C_DIV;
                 end else begin
-                    cfg_base_f[(GAW+1)*cf_k[KW-1:0] +: GAW+1] <= (GAW+1)'(cf_acc);
+                    for (int k = 0; k < MAX_LAYERS; k++)   // (static indices: no multiplier)
+                        if (cf_k[KW-1:0] == KW'(k)) cfg_base_f[(GAW+1)*k +: GAW+1] <= (GAW+1)'(cf_acc);
                     cf_acc <= cf_acc + ((32'(w_k) + 32'(G - 1)) >> LOG_G);
                     cf_k <= cf_k + 16'd1;
                 end
@@ -152,7 +153,8 @@ module lgn_config #(
                     cfg_valid <= 1'b1;
                     c_state <= C_IDLE;
                 end else begin
-                    cls_init_c_f[(CW+1)*cf_k[GG-1:0] +: CW+1] <= (CW+1)'(cf_q);
+                    for (int q = 0; q < G; q++)
+                        if (cf_k[GG-1:0] == GG'(q)) cls_init_c_f[(CW+1)*q +: CW+1] <= (CW+1)'(cf_q);
                     cls_init_r_f[16*cf_k[GG-1:0] +: 16] <= cf_rem;
                     cf_k <= cf_k + 16'd1;
                     if (cf_rem + 16'd1 == cfg_gs) begin
