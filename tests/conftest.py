@@ -26,9 +26,13 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     """The one place a test skips for a missing toolchain: a skip mark, so it skips before its
     fixtures (a module fixture that builds with the tool never runs without it) and is
-    reported at the test's own line. Slow tests go first, so that with pytest-xdist the
-    longest ones do not start last and leave one worker finishing alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    reported at the test's own line. Slow tests go first, longest first (`slow(seconds=N)`:
+    N as measured on a fresh clone), so that with pytest-xdist, which hands out whole files
+    in this order, the longest ones do not start last and leave one worker finishing alone."""
+    def weight(item):
+        slow = item.get_closest_marker("slow")
+        return -slow.kwargs.get("seconds", 1) if slow else 0
+    items.sort(key=weight)
     reasons = {}
     for item in items:
         tools = tuple(t for m in item.iter_markers("needs") for t in m.args)
