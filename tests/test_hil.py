@@ -18,6 +18,8 @@ from host.softmodel import SoftModel
 from rtl import protocol as P
 from tests.helpers import lgn, lgn_process
 
+pytestmark = pytest.mark.slow(seconds=235)   # (the whole file's time on a fresh clone, for scheduling)
+
 
 def epochs_in(path: Path) -> list[int]:
     if not path.exists():

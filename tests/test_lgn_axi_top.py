@@ -8,7 +8,7 @@ import pytest
 
 from tests.rtl_tb import build
 
-pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow]   # (slow: scheduled first)
+pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow(seconds=70)]
 
 MODULE = "lgn_axi_top_cocotb"
 

@@ -130,7 +130,7 @@ def _trained(name):
     ("digits", 1),
     ("mnist5k-2000", 2),  # the mnist5k network that routes on the 85F (README, resources)
     # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
-    pytest.param("mnist5k", 4, marks=pytest.mark.slow),
+    pytest.param("mnist5k", 4, marks=pytest.mark.slow(seconds=245)),
 ])
 def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The

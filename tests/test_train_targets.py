@@ -14,7 +14,7 @@ from tests.helpers import lgn
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=22)
 @pytest.mark.serial       # it measures the training time
 def test_default_digits_run_meets_its_targets(tmp_path):
     # its own process: the time is measured as `lgn train` runs, with the settings the lgn

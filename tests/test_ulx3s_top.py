@@ -7,7 +7,7 @@ from boards import ulx3s
 from boards.registry import get
 from tests.rtl_tb import build
 
-pytestmark = pytest.mark.slow   # (a model build: scheduled first)
+pytestmark = pytest.mark.slow(seconds=25)   # (a model build)
 
 PARAMS = ulx3s.parameters(get("ulx3s-12f"))
 
