@@ -78,15 +78,15 @@ def run_build(args) -> dict:
     log(f"board build: {rep['bitstream']}: {rep['luts']} of {rep['part_luts']} LUT4, {rep['ffs']} FF, "
         f"{rep['brams']} of {rep['part_brams']} DP16KD; Fmax {rep['fmax_mhz']} MHz at a "
         f"{rep['clock_mhz']:g} MHz clock: timing {'met' if rep['timing_met'] else 'NOT met'}")
-    if not (rep["timing_met"] and rep["fits"]):
+    problems = [p for ok, p in ((rep["timing_met"], "misses timing"),
+                                (rep["fits"], f"exceeds the {board.part.device}'s capacity")) if not ok]
+    if problems:
         from hil.checks import CheckFailed
-        raise CheckFailed("the build " + ("misses timing" if not rep["timing_met"] else "")
-                          + (" and " if not rep["timing_met"] and not rep["fits"] else "")
-                          + (f"exceeds the {board.part.device}'s capacity" if not rep["fits"] else ""), rep)
+        raise CheckFailed("the build " + " and ".join(problems), rep)
     return rep
 
 
-def flash_command(board, bit: Path, write_flash: bool = False) -> list[str]:
+def flash_command(bit: Path, write_flash: bool = False) -> list[str]:
     return [FLASH_TOOL, "--board", "ulx3s", *(["--write-flash"] if write_flash else []), str(bit)]
 
 
@@ -100,7 +100,7 @@ def run_flash(args) -> dict:
                          + ("the PYNQ-Z2 loads its overlay itself (docs/boards/pynq-z2.md)"
                             if board.link == "axi" else "the virtual board has nothing to flash"))
     bit = Path(args.bit) if args.bit else _out(args) / ulx3s.bitstream_name(board)
-    cmd = flash_command(board, bit, args.write_flash)
+    cmd = flash_command(bit, args.write_flash)
     line = shlex.join(cmd)
     if args.dry_run:
         if args.json:
