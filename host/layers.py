@@ -13,6 +13,7 @@ is the default when a C compiler is available.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -21,12 +22,23 @@ from host.gates import N_OPS, RELAXED_COEFFS
 A_GATE = 3  # pass-through of input a: what residual init favours
 
 
-def make_connections(in_dim: int, out_dim: int, kind: str, generator: torch.Generator | None = None):
+CONNECTIONS = ("random", "unique", "local")
+
+
+def make_connections(in_dim: int, out_dim: int, kind: str, generator: torch.Generator | None = None,
+                     grid: tuple[int, int] | None = None, groups: int | None = None):
     """Input indices (a, b) of each node.
 
     random: like difflogic, a random permutation of 2*out_dim slots spread over the inputs.
     unique: every input is used before any is used twice, and a != b for every node.
+    local: wiring a placer can keep short. Both layers are laid evenly over the `grid`
+    (h, w) of the input image (`local_positions`), and each node reads the two least-used
+    nodes of the layer before within a window of +-r pixels (r = max(h, w) / 7, at least 1)
+    around its own. `groups` (the last layer's classes) interleaves the groups, so that
+    every class still sees the whole image.
     """
+    if kind == "local":
+        return _local(in_dim, out_dim, grid or (1, in_dim), groups, generator)
     if kind == "random":
         c = torch.randperm(2 * out_dim, generator=generator) % in_dim
         c = torch.randperm(in_dim, generator=generator)[c]
@@ -41,8 +53,52 @@ def make_connections(in_dim: int, out_dim: int, kind: str, generator: torch.Gene
             shift = torch.randint(1, in_dim, (int(same.sum()),), generator=generator)
             b[same] = (b[same] + shift) % in_dim
     else:
-        raise ValueError(f"unknown connections {kind!r} (random, unique)")
+        raise ValueError(f"unknown connections {kind!r} ({', '.join(CONNECTIONS)})")
     return a.long(), b.long()
+
+
+def local_positions(n: int, grid: tuple[int, int], groups: int | None = None) -> np.ndarray:
+    """The pixel (row-major index into `grid`) of each of n nodes laid evenly over it; with
+    `groups`, node j of group j // (n / groups) sits where the groups interleave. For the
+    thermometer-coded input, this puts each bit on its own pixel (bits are feature-major)."""
+    idx = np.arange(n)
+    if groups:
+        g = n // groups
+        idx = (idx % g) * groups + idx // g
+    return idx * (grid[0] * grid[1]) // n
+
+
+def _local(in_dim, out_dim, grid, groups, generator):
+    h, w = grid
+    rng = np.random.default_rng(int(torch.randint(0, 2 ** 31, (1,), generator=generator)))
+    by_pixel = [[] for _ in range(h * w)]
+    for i, p in enumerate(local_positions(in_dim, grid)):
+        by_pixel[p].append(i)
+    r0 = max(1, round(max(h, w) / 7))
+    windows: dict[int, np.ndarray] = {}
+
+    def window(p):
+        if p not in windows:
+            y, x = divmod(int(p), w)
+            r = r0
+            while True:   # widen where the layer before is too sparse for two inputs
+                cand = [i for yy in range(max(0, y - r), min(h, y + r + 1))
+                        for xx in range(max(0, x - r), min(w, x + r + 1)) for i in by_pixel[yy * w + xx]]
+                if len(cand) >= min(2, in_dim) or r > max(h, w):
+                    break
+                r += 1
+            windows[p] = np.array(cand)
+        return windows[p]
+    use = np.zeros(in_dim)
+    a = np.empty(out_dim, np.int64)
+    b = np.empty(out_dim, np.int64)
+    pos = local_positions(out_dim, grid, groups)
+    for j in rng.permutation(out_dim):
+        cand = window(pos[j])
+        two = cand[np.argsort(use[cand] + rng.random(len(cand)))[:2]]
+        a[j], b[j] = two[0], two[-1]
+        use[two] += 1
+    return torch.from_numpy(a), torch.from_numpy(b)
 
 
 class _Mix4(torch.autograd.Function):
@@ -71,7 +127,8 @@ class LogicLayer(nn.Module):
     """`out_dim` relaxed two-input gates reading a [batch, in_dim] tensor of values in [0, 1]."""
 
     def __init__(self, in_dim: int, out_dim: int, connections: str = "random", init: str = "gaussian",
-                 implementation: str = "auto", generator: torch.Generator | None = None):
+                 implementation: str = "auto", generator: torch.Generator | None = None,
+                 grid: tuple[int, int] | None = None, groups: int | None = None):
         super().__init__()
         self.in_dim, self.out_dim, self.connections, self.init = in_dim, out_dim, connections, init
         if init == "gaussian":
@@ -84,7 +141,7 @@ class LogicLayer(nn.Module):
         else:
             raise ValueError(f"unknown init {init!r} (gaussian, residual)")
         self.weights = nn.Parameter(w)
-        a, b = make_connections(in_dim, out_dim, connections, generator)
+        a, b = make_connections(in_dim, out_dim, connections, generator, grid, groups)
         self.register_buffer("idx_a", a)
         self.register_buffer("idx_b", b)
         self.register_buffer("coeffs", torch.from_numpy(RELAXED_COEFFS.copy()), persistent=False)

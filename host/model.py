@@ -26,6 +26,7 @@ class Architecture:
     tau: float
     connections: str = "random"
     init: str = "gaussian"
+    grid: tuple[int, int] | None = None   # (h, w) of the input image, for local wiring
 
     def check(self) -> "Architecture":
         if not self.widths or any(w < 1 for w in self.widths):
@@ -44,9 +45,11 @@ class LogicNet(nn.Sequential):
     def __init__(self, arch: Architecture, generator: torch.Generator | None = None):
         arch.check()
         layers, prev = [], arch.inputs
-        for w in arch.widths:
+        grid = tuple(arch.grid) if arch.grid else None
+        for k, w in enumerate(arch.widths):
+            last = k == len(arch.widths) - 1
             layers.append(LogicLayer(prev, w, connections=arch.connections, init=arch.init,
-                                     generator=generator))
+                                     generator=generator, grid=grid, groups=arch.classes if last else None))
             prev = w
         super().__init__(*layers, GroupSum(arch.classes, arch.tau))
         self.arch = arch

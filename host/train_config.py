@@ -31,7 +31,8 @@ class TrainConfig:
     lr: float = _option(0.05, "Adam learning rate")
     batch_size: int = _option(100, "training batch size")
     epochs: int = _option(60, "training epochs")
-    connections: str = _option("random", "how gate inputs are drawn", choices=("random", "unique"))
+    connections: str = _option("random", "how gate inputs are drawn (local: from a window of the "
+                               "image, for short wires on an FPGA)", choices=("random", "unique", "local"))
     init: str = _option("gaussian", "gate weight initialisation", choices=("gaussian", "residual"))
     shift: int = _option(0, "augment images with random shifts of up to N pixels", metavar="N")
     noise: float = _option(0.0, "augment with gaussian noise of this std on raw features")

@@ -17,10 +17,13 @@ import numpy as np
 
 from host.netlist import Netlist
 from host.softmodel import SoftModel, predict_from_scores
+from rtl.gen_groupsum import ECP5_DEFINE
 from rtl.gen_verilog import DATA_PORTS, RtlDesign
 from rtl.verilator import BuildError, CocotbBuild, ToolchainError, cocotb_build
 
 TOP = "lgn_tb_top"
+CARRIES = ("portable", "ecp5")
+CCU2C_MODEL = Path(__file__).resolve().parent / "hdl" / "sim" / "CCU2C.v"
 
 
 class SimError(RuntimeError):
@@ -48,15 +51,22 @@ def wrapper_verilog(designs: list[RtlDesign]) -> str:
 
 
 def build(designs: list[RtlDesign], waves: str | None = None, quiet: bool = True,
-          fast_compile: bool = True) -> CocotbBuild:
+          fast_compile: bool = True, carry: str = "portable") -> CocotbBuild:
     """One Verilator model for all `designs` (rtl.verilator builds it, or takes it from the
-    cache when the same designs were built before)."""
+    cache when the same designs were built before). `carry`: "portable" simulates the
+    popcount adders as Verilog `+`; "ecp5" simulates the CCU2C chains `lgn synth` builds for
+    the ECP5, with a model of that cell (rtl/hdl/sim/CCU2C.v)."""
+    if carry not in CARRIES:
+        raise ValueError(f"carry must be one of {', '.join(CARRIES)}, got {carry!r}")
     tops = [d.top for d in designs]
     if len(set(tops)) != len(tops):
         raise ValueError(f"designs in one build need distinct module names, got {tops}")
     texts = {f"{d.top}.v": d.verilog for d in designs}
     texts[f"{TOP}.v"] = wrapper_verilog(designs)
     args = ["-Wno-fatal", "-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL"]
+    if carry == "ecp5":
+        texts[CCU2C_MODEL.name] = CCU2C_MODEL.read_text()
+        args.append(f"-D{ECP5_DEFINE}")
     if waves == "fst":
         if not any(Path(p, "lz4.h").exists() for p in ("/usr/include", "/usr/local/include")):
             raise ToolchainError("FST waveforms need the lz4 headers for Verilator's FST writer "

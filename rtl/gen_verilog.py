@@ -4,9 +4,9 @@
 The generated design evaluates one sample per clock, fully parallel and pipelined:
 
     in_bits --> gate layers --> GroupSum popcounts --> argmax --> out_scores, out_class
-                (register every k layers)  (carry-save tree,   (pairwise tree,
-                                            one register per    one register per
-                                            full-adder level)   level, ties -> lower)
+                (register every k layers)  (carry-chain adder   (pairwise tree,
+                                            tree, one register   one register per
+                                            per level)           level, ties -> lower)
 
 Each gate is one Verilog expression taken straight from its op's truth table
 (`host.gates.verilog_expr`). Before emission the netlist goes through `host.prune`
@@ -14,13 +14,8 @@ Each gate is one Verilog expression taken straight from its op's truth table
 single-input gates: a pass-through or NOT gate is a wire, and an inversion is folded into
 the truth table of the gate that reads it, so only two-input gates cost logic. A
 signal that crosses a pipeline boundary gets one register, however many gates pass it on.
-
-The popcount of a class group is a Wallace tree of full adders (sum = a^b^c,
-carry = majority) with a register after every level, then one small carry-propagate
-adder; this maps to two LUT4s per full adder and keeps every stage one LUT deep.
-The argmax compares (score, class) pairs in a balanced tree where the right (higher
-class) operand wins only if its score is strictly greater, so ties go to the lowest class
-index, exactly as `host.softmodel.predict_from_scores`.
+The last layer's gates are not built as gates: GroupSum computes each inside the LUT4 of
+the adder that counts it (`rtl/gen_groupsum.py`).
 
 The file holds three modules: `<name>_layers`, `<name>_groupsum` and the top `<name>`
 (the valid pipeline), so synthesis reports can split resources between them.
@@ -33,6 +28,8 @@ from dataclasses import dataclass, field
 from host.gates import NAMES, depends, truth, verilog_expr
 from host.netlist import Netlist
 from host.prune import prune as prune_netlist
+from rtl import gen_groupsum
+from rtl.gen_groupsum import Dot
 
 # Nodes ---------------------------------------------------------------------------------------
 # A literal is (node, inverted) or ("const", value). Nodes are small tuples:
@@ -97,6 +94,8 @@ class RtlDesign:
     logic_gates: int                  # two-input gates emitted as LUT expressions
     wire_gates: int                   # gates that became wires or inverters
     const_gates: int                  # gates that became constants
+    counted_bits: int = 0             # last-layer outputs GroupSum counts
+    folded_gates: int = 0             # two-input gates computed inside GroupSum's adders
     prune_report: dict = field(default_factory=dict)
 
     @property
@@ -107,7 +106,8 @@ class RtlDesign:
         return {"top": self.top, "latency_cycles": self.latency, "register_every": self.register_every,
                 "gates": self.gates, "gates_after_prune": self.gates_pruned,
                 "logic_gates": self.logic_gates, "wire_gates": self.wire_gates,
-                "const_gates": self.const_gates, "score_width": self.score_width,
+                "const_gates": self.const_gates, "counted_bits": self.counted_bits,
+                "folded_gates": self.folded_gates, "score_width": self.score_width,
                 "class_width": self.class_width, "layer_stages": self.layer_stages,
                 "groupsum_stages": self.groupsum_stages}
 
@@ -149,7 +149,7 @@ def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune
                      layer_stages=g.layer_stages, groupsum_stages=g.gs_stages,
                      register_every=register_every, gates=gates_in, gates_pruned=net.gates,
                      logic_gates=g.n_logic, wire_gates=g.n_wire, const_gates=g.n_const,
-                     prune_report=report)
+                     counted_bits=net.outputs, folded_gates=g.n_folded, prune_report=report)
 
 
 def _concat(items: list[str], indent: str, per_line: int = 16) -> str:
@@ -169,6 +169,8 @@ class _Builder:
 
     # -- gate layers ----------------------------------------------------------------------
     def build(self) -> None:
+        """Gate layers up to the last one, registered every k layers. The last layer's gates
+        are not built here: each becomes a dot that GroupSum folds into its adders."""
         net = self.net
         lits = [(("in", i), False) for i in range(net.inputs)]
         self.layer_gates: list[list] = []   # per layer: gate nodes created (in order)
@@ -184,11 +186,78 @@ class _Builder:
                 new_lits.append(lit)
             self.layer_gates.append(created)
             lits = new_lits
-            if (k + 1) % self.k == 0 or k == n_layers - 1:
+            if (k + 1) % self.k == 0 and k < n_layers - 1:
                 stage += 1
                 lits = self._register(stage, lits)
         self.layer_stages = stage
-        self.out_lits = lits  # last layer, registered
+        last = n_layers - 1
+        self.reg_nodes = {r for regs in self.stage_regs for r in regs}
+        # GroupSum's counted bits: ("const", v), ("gate", op, x, y, inverted) computed in an
+        # adder's LUT4 from nodes x, y, or ("wire", node, inverted)
+        self.out_dots = [lit if lit[0] == "const" else
+                         ("gate", lit[0][3], lit[0][4], lit[0][5], lit[1])
+                         if lit[0][0] == "gate" and lit[0][1] == last else ("wire", lit[0], lit[1])
+                         for lit in lits]
+        self.n_folded = len(self.layer_gates[-1]) + self._fold_behind_wires()
+        taps: dict = {}
+        for d in self.out_dots:
+            for t in {"gate": d[2:4], "wire": d[1:2]}.get(d[0], ()):
+                taps.setdefault(t, len(taps))
+        # a network whose last layer is all constants still gives GroupSum one (unread) tap
+        self.taps = list(taps) or [("in", 0)]
+
+    @staticmethod
+    def _base(n):
+        """The node under a chain of registers, and the stages of those registers in order."""
+        stages = []
+        while n[0] == "reg":
+            stages.append(n[1])
+            n = n[2]
+        return n, stages[::-1]
+
+    def _delayed(self, node, stages):
+        for st in stages:
+            node = self._reg_node(st, node)
+        return node
+
+    def _fold_behind_wires(self) -> int:
+        """A gate of an earlier layer that only reaches GroupSum (through pass-through gates
+        and registers) is folded into the adders too: its counted bits read its two operands,
+        delayed by the registers it crossed, and its own LUT goes. Returns how many went."""
+        base = self._base
+        gate_uses: set = set()
+        for gates in self.layer_gates:
+            for g in gates:
+                gate_uses.add(base(g[4])[0])
+                gate_uses.add(base(g[5])[0])
+        folded = set()
+        for i, d in enumerate(self.out_dots):
+            if d[0] != "wire":
+                continue
+            h, stages = base(d[1])
+            if h[0] != "gate" or h in gate_uses:
+                continue
+            self.out_dots[i] = ("gate", h[3], self._delayed(h[4], stages), self._delayed(h[5], stages), d[2])
+            folded.add(h)
+        return len(folded)
+
+    def _reg_node(self, stage: int, node):
+        """`node` through pipeline register `stage` (made if no signal needed it yet)."""
+        r = ("reg", stage, node)
+        if r not in self.reg_nodes:
+            self.reg_nodes.add(r)
+            self.stage_regs[stage - 1].append(r)
+        return r
+
+    def dots(self) -> list[list[Dot]]:
+        """Per class, its counted bits as GroupSum dots over the taps (`taps[i]`)."""
+        net = self.net
+        index = {t: f"taps[{i}]" for i, t in enumerate(self.taps)}
+        ds = [Dot.const(d[1]) if d[0] == "const" else
+              Dot.gate(d[1], index[d[2]], index[d[3]], d[4]) if d[0] == "gate" else
+              Dot.wire(index[d[1]], d[2]) for d in self.out_dots]
+        G = net.group_size
+        return [ds[c * G:(c + 1) * G] for c in range(net.classes)]
 
     def _gate(self, k, gi, op, la, lb):
         """Resolve gate op(la, lb) to a literal, folding constants, inversions and wires."""
@@ -242,7 +311,7 @@ class _Builder:
         reg_vec = {}
         n_layers = len(net.layers)
         stage = 0
-        for k in range(n_layers):
+        for k in range(n_layers - 1):   # the last layer is folded into GroupSum
             gates = [n for n in self.layer_gates[k] if n in live]
             body.append(f"    // layer {k}: {net.layers[k].width} gates, {len(gates)} with logic")
             for node in gates:
@@ -251,7 +320,7 @@ class _Builder:
                 names[node] = nm
                 expr = verilog_expr(op, names[x], names[y])
                 body.append(f"    wire {nm} = {expr};  // {NAMES[op]}")
-            if (k + 1) % self.k == 0 or k == n_layers - 1:
+            if (k + 1) % self.k == 0:
                 stage += 1
                 regs = [r for r in self.stage_regs[stage - 1] if r in live]
                 vec = f"p{stage}"
@@ -263,16 +332,16 @@ class _Builder:
                     body.append(f"    always @(posedge clk) {vec} <= {src};")
                     for j, r in enumerate(regs):
                         names[r] = f"{vec}[{j}]"
-        # last-layer outputs, one bit per gate. Inversions and constants are left to GroupSum,
-        # which folds them into its first adders (an inverter here would cost a LUT).
-        w = net.outputs
-        outs = ["1'b0" if lit[0] == "const" else names[lit[0]] for lit in self.out_lits]
+        body.append("    // the last layer's operands: GroupSum computes its gates inside its adders")
+        w = len(self.taps)
+        outs = [names[t] for t in self.taps]
         body.append(f"    assign out_bits = {_concat(list(reversed(outs)), '        ')};")
 
         used_inputs = sum(1 for i in range(net.inputs) if ("in", i) in live)
-        gs_text, gs_stages = self._groupsum(name)
-        self.gs_stages = gs_stages
-        self.latency = self.layer_stages + gs_stages
+        gs_text, facts = gen_groupsum.emit(name, w, self.dots(), self.sw, self.cw)
+        self.gs_stages = facts["stages"]
+        self.popcount_levels, self.argmax_levels = facts["popcount_levels"], facts["argmax_levels"]
+        self.latency = self.layer_stages + self.gs_stages
 
         hdr = self._header(name, source, gates_in, report, used_inputs)
         lay = [f"// Gate layers: {self.layer_stages} pipeline stage(s), one every {self.k} layer(s).",
@@ -292,7 +361,7 @@ class _Builder:
         return "\n".join(hdr + [""] + lay + [""] + gs_text + [""] + top) + "\n"
 
     def _liveness(self) -> set:
-        live, stack = set(), [lit[0] for lit in self.out_lits if lit[0] != "const"]
+        live, stack = set(), list(self.taps)
         while stack:
             n = stack.pop()
             if n in live:
@@ -304,132 +373,6 @@ class _Builder:
                 stack.append(n[2])
         return live
 
-    # -- GroupSum: popcount trees + argmax ------------------------------------------------------
-    def _groupsum(self, name: str) -> tuple[list[str], int]:
-        net, sw, cw, C = self.net, self.sw, self.cw, self.net.classes
-        G = net.group_size
-        w = net.outputs
-        lines = [f"// GroupSum: {C} class(es) x {G} bits -> {sw}-bit popcount each, then argmax.",
-                 f"module {name}_groupsum (",
-                 "    input  wire clk,",
-                 "    /* verilator lint_off UNUSEDSIGNAL */",
-                 "    // last-layer bits that are constant are counted as an offset, not read;",
-                 "    // the inverted ones are read as ~bits[i]",
-                 f"    input  wire [{w - 1}:0] bits,",
-                 "    /* verilator lint_on UNUSEDSIGNAL */",
-                 f"    output wire [{C * sw - 1}:0] scores,",
-                 f"    output wire [{cw - 1}:0] best",
-                 ");"]
-        # Constant bits of the last layer are known here: count them as a fixed offset.
-        const_one = [0] * C
-        cols_per_class = []
-        for c in range(C):
-            cols = {0: []}
-            for j in range(G):
-                lit = self.out_lits[c * G + j]
-                if lit[0] == "const":
-                    const_one[c] += lit[1]
-                else:
-                    cols[0].append(("~" if lit[1] else "") + f"bits[{c * G + j}]")
-            cols_per_class.append(cols)
-        # Wallace levels, all classes in lockstep (same depth: the groups have the same size).
-        level = 0
-        while True:
-            if all(all(len(v) <= 2 for v in cols.values()) for cols in cols_per_class):
-                break
-            level += 1
-            for c, cols in enumerate(cols_per_class):
-                nxt: dict = {}
-                assigns = []
-                for wt in sorted(cols):
-                    v = cols[wt]
-                    t = 0
-                    while len(v) - t >= 3:
-                        a, b, d = v[t], v[t + 1], v[t + 2]
-                        t += 3
-                        assigns.append((f"{a} ^ {b} ^ {d}", wt))
-                        assigns.append((f"({a} & {b}) | ({a} & {d}) | ({b} & {d})", wt + 1))
-                    for rest in v[t:]:
-                        assigns.append((rest, wt))
-                vec = f"c{c}_s{level}"
-                lines.append(f"    // class {c}, full-adder level {level}")
-                lines.append(f"    reg [{len(assigns) - 1}:0] {vec};")
-                lines.append("    always @(posedge clk) begin")
-                for j, (e, wt) in enumerate(assigns):
-                    lines.append(f"        {vec}[{j}] <= {e};")
-                    nxt.setdefault(wt, []).append(f"{vec}[{j}]")
-                lines.append("    end")
-                cols_per_class[c] = nxt
-        # Final carry-propagate adder per class (two rows + the constant ones), registered.
-        stages = level + 1
-        for c, cols in enumerate(cols_per_class):
-            rows = [[], []]
-            for wt in range(sw):
-                v = cols.get(wt, [])
-                rows[0].append(v[0] if len(v) > 0 else "1'b0")
-                rows[1].append(v[1] if len(v) > 1 else "1'b0")
-            assert all(wt < sw for wt in cols), (cols.keys(), sw)  # a popcount of G fits in sw bits
-            r0 = "{" + ", ".join(reversed(rows[0])) + "}"
-            r1 = "{" + ", ".join(reversed(rows[1])) + "}"
-            k = f" + {sw}'d{const_one[c]}" if const_one[c] else ""
-            lines.append(f"    reg [{sw - 1}:0] score{c};  // class {c}: popcount of bits[{(c + 1) * G - 1}:{c * G}]")
-            lines.append(f"    always @(posedge clk) score{c} <= {r0} + {r1}{k};")
-        lines.append(f"    assign scores = {{{', '.join(f'score{c}' for c in reversed(range(C)))}}};")
-        # Argmax tree: (score, index) pairs; the right operand wins only when strictly greater.
-        # Each level takes two clocks: compare (registered), then select, so that no stage
-        # holds more than one carry chain or one LUT level.
-        items = [(f"score{c}", f"{cw}'d{c}") for c in range(C)]
-        alevel = 0
-        while len(items) > 1:
-            alevel += 1
-            last = len(items) == 2  # the final level keeps only the index
-            nxt = []
-            lines.append(f"    // argmax level {alevel}: compare, then select (ties keep the lower class)")
-            for j in range(0, len(items), 2):
-                s, i = f"am{alevel}_s{j // 2}", f"am{alevel}_i{j // 2}"
-                q = f"am{alevel}_{j // 2}"
-                if j + 1 < len(items):
-                    (ls, li), (rs, ri) = items[j], items[j + 1]
-                    # rs > ls is the borrow of ls - rs: the carry chain's last bit goes straight
-                    # to a register (yosys' $gt would add a LUT tree after the chain)
-                    lines.append("    /* verilator lint_off UNUSEDSIGNAL */  // only the borrow is used")
-                    lines.append(f"    wire [{sw}:0] {q}_d = {{1'b0, {ls}}} - {{1'b0, {rs}}};")
-                    lines.append("    /* verilator lint_on UNUSEDSIGNAL */")
-                    lines.append(f"    reg {q}_gt;")
-                    if not last:
-                        lines.append(f"    reg [{sw - 1}:0] {q}_ls, {q}_rs;")
-                    lines.append(f"    reg [{cw - 1}:0] {q}_li, {q}_ri;")
-                    lines.append("    always @(posedge clk) begin")
-                    lines.append(f"        {q}_gt <= {q}_d[{sw}];")
-                    if not last:
-                        lines.append(f"        {q}_ls <= {ls};")
-                        lines.append(f"        {q}_rs <= {rs};")
-                    lines.append(f"        {q}_li <= {li};")
-                    lines.append(f"        {q}_ri <= {ri};")
-                    lines.append("    end")
-                    if not last:
-                        lines.append(f"    reg [{sw - 1}:0] {s};")
-                    lines.append(f"    reg [{cw - 1}:0] {i};")
-                    lines.append("    always @(posedge clk) begin")
-                    if not last:
-                        lines.append(f"        {s} <= {q}_gt ? {q}_rs : {q}_ls;")
-                    lines.append(f"        {i} <= {q}_gt ? {q}_ri : {q}_li;")
-                    lines.append("    end")
-                else:
-                    ls, li = items[j]
-                    lines.append(f"    reg [{sw - 1}:0] {q}_ls, {s};")
-                    lines.append(f"    reg [{cw - 1}:0] {q}_li, {i};")
-                    lines.append(f"    always @(posedge clk) begin {q}_ls <= {ls}; {q}_li <= {li}; "
-                                 f"{s} <= {q}_ls; {i} <= {q}_li; end")
-                nxt.append((s, i))
-            items = nxt
-        lines.append(f"    assign best = {items[0][1]};")
-        stages += 2 * alevel
-        self.argmax_levels = alevel
-        self.popcount_levels = level
-        lines.append("endmodule")
-        return lines, stages
-
     def _top(self, name: str) -> list[str]:
         net, sw, cw, C = self.net, self.sw, self.cw, self.net.classes
         lat = self.latency
@@ -438,7 +381,7 @@ class _Builder:
              f"module {name} (",
              *_port_lines(ports(net.inputs, C, sw, cw)),
              ");",
-             f"    wire [{net.outputs - 1}:0] last;",
+             f"    wire [{len(self.taps) - 1}:0] last;",
              f"    wire [{C * sw - 1}:0] scores;",
              f"    {name}_layers u_layers (.clk(clk), .in_bits(in_bits), .out_bits(last));",
              f"    {name}_groupsum u_groupsum (.clk(clk), .bits(last), .scores(scores), .best(out_class));"]
@@ -478,7 +421,8 @@ class _Builder:
             lines.append(f"// Pruning: widths {report.get('widths_before')} -> {report.get('widths_after')}")
         lines += [
             f"// Pipeline: register every {self.k} gate layer(s): {self.layer_stages} stage(s); "
-            f"popcount {self.popcount_levels} full-adder level(s) + 1 adder; argmax {self.argmax_levels} level(s) x 2",
+            f"popcount {self.popcount_levels} adder level(s), the last gate layer folded in; "
+            f"argmax {self.argmax_levels} level(s) x 2",
             f"// Latency: {self.latency} clock cycle(s) from in_valid to out_valid; one sample per clock.",
             "// Ports of the top module " + name + ": see its declaration below.",
             "/* verilator lint_off DECLFILENAME */",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from host.cache import cache_root
+from rtl.gen_groupsum import ECP5_DEFINE
 from rtl.gen_verilog import RtlDesign
 from rtl.part import Part
 
@@ -150,10 +151,13 @@ class Flow:
     synth: str          # the yosys command, {top} filled in
     lut: str            # what the part's LUT count counts
     pnr: bool           # place and route with open tools (else: a synthesis estimate)
+    defines: tuple = ()  # Verilog macros the family's sources are read with
 
 
 FLOWS = {
-    "ecp5": Flow("synth_ecp5 -top {top} -noflatten -json netlist.json", "LUT4", pnr=True),
+    # the popcount adders as hand-placed CCU2C chains (rtl/gen_groupsum.py)
+    "ecp5": Flow("synth_ecp5 -top {top} -noflatten -json netlist.json", "LUT4", pnr=True,
+                 defines=(ECP5_DEFINE,)),
     "zynq7": Flow("synth_xilinx -top {top} -family xc7", "LUT6", pnr=False),  # keeps the hierarchy
 }
 
@@ -166,7 +170,8 @@ def flow(part: Part) -> Flow:
 
 
 def yosys_script(part: Part, sources: list[str], top: str) -> str:
-    reads = "\n".join(f"read_verilog -sv {s}" for s in sources)
+    defs = "".join(f"-D{m} " for m in flow(part).defines)
+    reads = "\n".join(f"read_verilog -sv {defs}{s}" for s in sources)
     synth = flow(part).synth.format(top=top)
     return f"{reads}\n{synth}\ntee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n"
 
@@ -367,6 +372,7 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
         "latency_cycles": d.latency,
         "luts": net_total["luts"], "carry_cells": net_total["carry_cells"], "ffs": net_total["ffs"],
         "gate_layers": layers, "groupsum_argmax": {k: gsum[k] + topc[k] for k in gsum},
+        "counted_bits": d.counted_bits, "folded_gates": d.folded_gates,
         "harness": harness,
         "synth_seconds": round(t_syn, 1),
     }
@@ -375,6 +381,9 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
         rep["lut4_equivalent"] = lut_eq
         rep["lut4_equivalent_per_gate"] = round(lut_eq / max(1, d.gates), 3)
         rep["lut_per_gate"] = round(net_total["luts"] / max(1, d.gates), 3)
+        gs = rep["groupsum_argmax"]
+        rep["groupsum_lut4_equivalent_per_bit"] = round((gs["luts"] + 2 * gs["carry_cells"])
+                                                        / max(1, d.counted_bits), 3)
         used_comb = sum(c["luts"] + 2 * c["carry_cells"] for c in counts.values())
         if used_comb > part.luts:
             raise DoesNotFit(f"the design does not fit {part.device}: it needs {used_comb} LUT4 "

@@ -156,3 +156,26 @@ def test_benchmark_baseline_computes_the_same():
     x = torch.rand(9, 40)
     w = torch.softmax(layer.weights, -1)
     assert torch.allclose(bench.baseline16(x[:, layer.idx_a], x[:, layer.idx_b], w), layer(x), atol=1e-5)
+
+
+def test_local_connections_stay_in_their_window():
+    """Local wiring: every node reads two distinct nodes of the layer before within +-r pixels
+    (r = 4 on 28 x 28), every input is read, the last layer's classes each span the image, and
+    the same generator seed gives the same wiring."""
+    from host.layers import local_positions
+    grid = (28, 28)
+    a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
+    pin, pout = local_positions(2352, grid), local_positions(8000, grid)
+    for src in (a.numpy(), b.numpy()):
+        dist = np.maximum(abs(pin[src] // 28 - pout // 28), abs(pin[src] % 28 - pout % 28))
+        assert dist.max() <= 4
+    assert (a != b).all() and len(set(a.tolist()) | set(b.tolist())) == 2352
+    a2, _ = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
+    assert torch.equal(a, a2)
+    # the last layer: 10 classes of 800, interleaved over the grid
+    last = local_positions(8000, grid, groups=10).reshape(10, 800)
+    for rows in last:
+        assert rows.min() < 28 and rows.max() >= 28 * 27          # first and last image row
+    # a previous layer too narrow for the window: the window widens until it has two inputs
+    a, b = make_connections(3, 50, "local", torch.Generator().manual_seed(1), (8, 8))
+    assert (a != b).all() and a.max() < 3 and b.max() < 3

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Portability of the generated Verilog: `verilator --lint-only -Wall` clean, read by yosys
-without a single warning, and compiled by Icarus (`iverilog -g2012`) where it is installed.
+without a single warning, and compiled by Icarus (`iverilog -g2012`) where it is installed;
+the first and the last in both forms of the popcount (portable `+`, and the ECP5's CCU2C
+chains with rtl/hdl/sim/CCU2C.v).
 
 Checked on generated designs of every awkward shape (one class, width-1 layers, deep
 narrow nets, constant outputs, unpruned netlists, each register spacing, a digits-sized
@@ -17,6 +19,7 @@ import pytest
 
 from host.netlist import Layer, Netlist, random_netlist
 from rtl import compiled_sim, synth
+from rtl.gen_groupsum import ECP5_DEFINE
 from rtl.gen_verilog import generate
 
 
@@ -58,6 +61,10 @@ def test_verilator_lint_wall(sources):
     for p, top in files:
         r = run_verilator(["--lint-only", "-Wall", str(p), "--top-module", top], check=False)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, r.stderr[:2000])
+        # the ECP5 form: CCU2C chains, with the cell's simulation model
+        r = run_verilator(["--lint-only", "-Wall", f"-D{ECP5_DEFINE}", str(p), str(compiled_sim.CCU2C_MODEL),
+                           "--top-module", top], check=False)
+        assert r.returncode == 0 and not r.stderr.strip(), (p.name, "ecp5", r.stderr[:2000])
     # the harness and the test wrapper, with the designs they instantiate
     r = run_verilator(["--lint-only", "-Wall", str(h), str(files[3][0]), "--top-module", synth.HARNESS],
                       check=False)
@@ -74,6 +81,10 @@ def test_iverilog_compiles(sources, tmp_path):
         r = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", top, "-o", str(tmp_path / "a.vvp"), str(p)],
                            capture_output=True, text=True)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, r.stderr[:2000])
+        r = subprocess.run(["iverilog", "-g2012", "-Wall", f"-D{ECP5_DEFINE}", "-s", top, "-o",
+                            str(tmp_path / "a.vvp"), str(p), str(compiled_sim.CCU2C_MODEL)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and not r.stderr.strip(), (p.name, "ecp5", r.stderr[:2000])
     r = subprocess.run(["iverilog", "-g2012", "-s", synth.HARNESS, "-o", str(tmp_path / "h.vvp"),
                         str(h), str(files[3][0])], capture_output=True, text=True)
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr[:2000]

@@ -66,15 +66,18 @@ def random_batch(tmp_path_factory):
         designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune))
         n = int(rng.integers(30, 90))
         inputs.append(rng.integers(0, 2, (n, net.inputs), dtype=np.uint8))
-    # A saboteur: a netlist whose last layer is all XOR, emitted with its last gate's
-    # expression inverted in the Verilog; every sample must then mismatch.
+    # A saboteur: a netlist whose last layer is all XOR, emitted with one counted XOR
+    # inverted in its adder (portable form) and in its CCU2C (the ECP5 form: a position
+    # half's whole INIT inverted is ~x ^ y with generate ~x); every sample must then mismatch.
     sab = random_netlist(rng, 16, [24, 12], 3)
     sab.layers[-1].op[:] = 6
     bad = generate(sab, name="saboteur", register_every=2)
-    gates = list(re.finditer(r"(wire l\d+_g\d+ = )(.*?);", bad.verilog))
-    assert gates, "no gate to sabotage"
-    m = gates[-1]
-    bad.verilog = bad.verilog[:m.start()] + f"{m.group(1)}~({m.group(2)});" + bad.verilog[m.end():]
+    m = re.search(r"\{1'b0, (bits\[\d+\] \^ bits\[\d+\])\}", bad.verilog)
+    assert m, "no counted XOR to sabotage"
+    text = bad.verilog[:m.start()] + f"{{1'b0, ~({m.group(1)})}}" + bad.verilog[m.end():]
+    m = re.search(r"\.INIT1\(16'h([0-9A-F]{4})\)", text)
+    assert m and int(m.group(1), 16) & 0xF, "no position half to sabotage"
+    bad.verilog = text[:m.start(1)] + f"{int(m.group(1), 16) ^ 0xFFFF:04X}" + text[m.end(1):]
     bad_inputs = rng.integers(0, 2, (200, sab.inputs), dtype=np.uint8)
     all_designs = designs + [bad]
     build_dir = tmp_path_factory.mktemp("rtl_random")
@@ -82,11 +85,20 @@ def random_batch(tmp_path_factory):
     model = compiled_sim.build(all_designs)
     t_build = time.perf_counter() - t0
     results = compiled_sim.run(model, build_dir, all_designs, inputs + [bad_inputs], idle=0.25, seed=7)
-    return nets, designs, inputs, results, (sab, bad_inputs), t_build
+    # the same designs as `lgn synth` builds them for the ECP5: the adders as CCU2C chains
+    # (every other one, to keep the suite's time; they cover the same shapes)
+    half = list(range(0, N_RANDOM, 2))
+    ecp5 = [designs[i] for i in half] + [bad]
+    model = compiled_sim.build(ecp5, carry="ecp5")
+    res_ecp5 = compiled_sim.run(model, tmp_path_factory.mktemp("rtl_random_ecp5"), ecp5,
+                                [inputs[i] for i in half] + [bad_inputs], idle=0.25, seed=8)
+    ecp5_results = dict(zip(half, res_ecp5))
+    ecp5_results["saboteur"] = res_ecp5[-1]
+    return nets, designs, inputs, results, (sab, bad_inputs), t_build, ecp5_results
 
 
 def test_random_netlists_bit_exact(random_batch):
-    nets, designs, inputs, results, _, _ = random_batch
+    nets, designs, inputs, results, *_ = random_batch
     assert len(nets) >= 200
     kinds = {(len(n.layers) >= 6, n.classes == 1, 1 in n.widths, n.group_size & (n.group_size - 1) != 0)
              for n in nets}
@@ -103,18 +115,33 @@ def test_random_netlists_bit_exact(random_batch):
     assert total > 200 * 30
 
 
+def test_random_netlists_bit_exact_on_ecp5_carry_chains(random_batch):
+    """The CCU2C form (rtl/hdl/sim/CCU2C.v models the cell) gives the same bits."""
+    nets, designs, inputs, *_, ecp5 = random_batch
+    failures = []
+    for i, got in ecp5.items():
+        if i == "saboteur":
+            continue
+        chk = compiled_sim.compare(nets[i], inputs[i], got)
+        if chk.mismatches:
+            failures.append((i, nets[i], chk.mismatches, chk.missing))
+    assert len(ecp5) > 100 and not failures, failures[:5]
+    groups = {nets[i].group_size for i in ecp5 if i != "saboteur"}
+    assert 1 in groups and any(g & (g - 1) for g in groups)   # groups of 1, not powers of 2
+
+
 def test_saboteur_is_caught(random_batch):
     """The comparison is not vacuous: one inverted gate shows up as mismatches."""
-    *_, (net, bits), _ = random_batch
-    got = random_batch[3][-1]
-    chk = compiled_sim.compare(net, bits, got)
-    assert chk.samples == 200 and chk.missing == 0
-    assert chk.mismatches == 200
+    *_, (net, bits), _, ecp5 = random_batch
+    for got in (random_batch[3][-1], ecp5["saboteur"]):
+        chk = compiled_sim.compare(net, bits, got)
+        assert chk.samples == 200 and chk.missing == 0
+        assert chk.mismatches == 200
 
 
 def test_one_sample_per_clock_and_latency(random_batch):
     """Outputs come out in order, one per accepted input, none extra."""
-    nets, designs, inputs, results, _, _ = random_batch
+    nets, designs, inputs, results, *_ = random_batch
     for x, got in zip(inputs, results):
         assert len(got.scores) == len(x)
 
@@ -126,13 +153,14 @@ def _trained(name):
     return Netlist.load(p)
 
 
-@pytest.mark.parametrize("name,register_every", [
-    ("digits", 1),
-    ("mnist5k-2000", 2),  # the mnist5k network that routes on the 85F (README, resources)
+@pytest.mark.parametrize("name,register_every,carry", [
+    ("digits", 1, "portable"),
+    ("digits", 1, "ecp5"),
+    ("mnist5k-2000", 2, "ecp5"),
     # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
-    pytest.param("mnist5k", 4, marks=pytest.mark.slow(seconds=245)),
+    pytest.param("mnist5k", 4, "portable", marks=pytest.mark.slow(seconds=245)),
 ])
-def test_trained_netlist_bit_exact(tmp_path, name, register_every):
+def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The
     file is named netlist.json, as `lgn train` names it, so the digits design is the very one
     `lgn demo` verifies: the build cache compiles it once for both."""
@@ -147,7 +175,8 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every):
     np.save(tmp_path / "x.npy", x)
     net.save(tmp_path / "netlist.json")
     r = lgn("rtl", tmp_path / "netlist.json", "--out", tmp_path / "rtl", "--verify",
-            "--register-every", register_every, "--bits", tmp_path / "x.npy", "--json", check=None)
+            "--register-every", register_every, "--bits", tmp_path / "x.npy", "--carry", carry,
+            "--json", check=None)
     chk = r.json
     assert chk["samples"] >= 1000
     assert r.code == 0 and chk["mismatches"] == 0, (net, chk["score_mismatches"], chk["class_mismatches"],

@@ -38,6 +38,9 @@ def register(sub) -> None:
                    help="with --verify: use N samples (random bits if no --dataset/--bits; default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed for random samples and idle cycles")
     p.add_argument("--waves", choices=["vcd", "fst"], help="with --verify: dump a waveform into the build folder")
+    p.add_argument("--carry", choices=["portable", "ecp5"], default="portable",
+                   help="with --verify: simulate the popcount adders as Verilog + (portable) or as the "
+                        "ECP5 CCU2C chains that `lgn synth` builds for the ULX3S (default portable)")
     add_input_args(p, default_dataset=None)
     add_check_args(p)
     add_json_flag(p)
@@ -51,8 +54,8 @@ def run(args) -> dict:
     if args.samples is not None and args.samples < 1:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
     if not args.verify and (args.bits or args.dataset or args.scores_out or args.waves or args.samples
-                            or args.junit_xml or args.expect_mismatches):
-        raise ValueError("--bits, --dataset, --samples, --scores-out, --waves, --junit-xml and "
+                            or args.junit_xml or args.expect_mismatches or args.carry != "portable"):
+        raise ValueError("--bits, --dataset, --samples, --scores-out, --waves, --carry, --junit-xml and "
                          "--expect-mismatches need --verify")
     net = Netlist.load(args.netlist)
     name = module_name(args.name or f"lgn_{Path(args.netlist).stem}")
@@ -89,7 +92,7 @@ def run(args) -> dict:
     log("rtl: building the Verilator model (or taking it from the build cache) ...")
     t0 = time.perf_counter()
     try:
-        model = compiled_sim.build([d], waves=args.waves)
+        model = compiled_sim.build([d], waves=args.waves, carry=args.carry)
     except (ToolchainError, compiled_sim.SimError) as e:
         raise UsageError(str(e)) from None
     t_build = time.perf_counter() - t0
@@ -102,7 +105,7 @@ def run(args) -> dict:
     save_scores(args.scores_out, got.scores)
     log(f"rtl: {chk.samples} samples, {chk.mismatches} mismatches against the software model "
         f"(simulated in {t_sim:.1f}s)")
-    result.update({"samples": chk.samples, "mismatches": chk.mismatches,
+    result.update({"carry": args.carry, "samples": chk.samples, "mismatches": chk.mismatches,
                    "score_mismatches": chk.score_mismatches, "class_mismatches": chk.class_mismatches,
                    "missing": chk.missing, "build_seconds": round(t_build, 1),
                    "sim_seconds": round(t_sim, 1)})

@@ -1,0 +1,538 @@
+# SPDX-License-Identifier: MIT
+"""GroupSum for compiled RTL: a popcount per class on carry chains, then the argmax.
+
+The counted bits arrive as *dots*: f(a, b) of at most two signals. The last gate layer is
+not built on its own: each of its gates is a dot, computed inside the look-up table of the
+adder that counts it (a "folded" gate); pass-through and NOT gates are one-signal dots and
+constant gates are constant dots.
+
+Each class is counted by a balanced tree of ripple adders, one pipeline register per level:
+the leaves add three dots (d0 + d1 + d2 -> 2 bits), every later adder two numbers of the
+level below plus one more dot as its carry-in (delayed to its level). On the ECP5 each adder
+is a run of CCU2C halves (`LGN_ECP5_CARRY` defined, as `lgn synth` does for that family):
+
+  * a position half adds x + y + carry-in: its LUT4 computes p = x ^ y, and the carry
+    chain's generate input, the LUT4's own function at C = D = 0 (INIT[3:0], a function
+    of A and B only), is x. So x is any dot on A, B; y is a dot on C, D that is 0 at
+    C = D = 0, or a one-signal dot on D with C tied high (INIT[3:0] is then free);
+  * a carry half (D tied high, p = 0) outputs the carry arriving from the adder before it
+    and starts the next adder with a new carry, its generate: any dot on A, B.
+
+So a leaf (carry half + position half, one CCU2C) counts three gates of the last layer,
+six signals, against three LUT4s for the gates and two for a full adder built from LUTs.
+Several adders share one chain, at most MAX_CHAIN CCU2Cs long. Without the define, each
+adder is a Verilog `+` of the same dots (Verilator, Icarus, synth_xilinx's CARRY4);
+both forms compute the same sums, and the tests run both against the software model.
+
+The argmax compares (score, class) pairs in a balanced tree where the right (higher class)
+operand wins only if its score is strictly greater, so ties go to the lowest class index,
+exactly as `host.softmodel.predict_from_scores`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from host.gates import truth, verilog_expr
+
+MAX_CHAIN = 20          # CCU2Cs per carry chain: a longer chain is one long path for timing
+ECP5_DEFINE = "LGN_ECP5_CARRY"
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A counted bit f(a, b): tt bit (a + 2 b) = f(a, b); an unused signal is None."""
+    tt: int
+    a: str | None = None
+    b: str | None = None
+
+    @classmethod
+    def gate(cls, op: int, a: str, b: str, inverted: bool = False) -> "Dot":
+        tt = sum(truth(op, x, y) << (x + 2 * y) for x in (0, 1) for y in (0, 1))
+        return cls(tt ^ (0xF if inverted else 0), a, b)
+
+    @classmethod
+    def wire(cls, a: str, inverted: bool = False) -> "Dot":
+        return cls(0b0101 if inverted else 0b1010, a)
+
+    @classmethod
+    def const(cls, value: int) -> "Dot":
+        return cls(0xF if value else 0)
+
+    def at(self, a: int, b: int) -> int:
+        return (self.tt >> (a + 2 * b)) & 1
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.a, self.b) if s is not None)
+
+    def fits_cd(self) -> bool:
+        """Can be the second operand of a position half (see the module doc)."""
+        return len(self.signals) < 2 or self.at(0, 0) == 0
+
+    def expr(self) -> str:
+        op = (self.at(0, 0) << 3) | (self.at(0, 1) << 2) | (self.at(1, 0) << 1) | self.at(1, 1)
+        return verilog_expr(op, self.a or "1'b0", self.b or "1'b0")
+
+
+def sig(name: str) -> Dot:
+    """A plain signal as a dot (an adder's operand bit)."""
+    return Dot.wire(name)
+
+
+# -- the adder tree of one class --------------------------------------------------------------
+@dataclass
+class Adder:
+    """x + y + cin, x and y little-endian lists of dots (or numbers of the level below)."""
+    x: list
+    y: list
+    cin: Dot | None
+    width: int                       # result bits
+    out: list[str] = field(default_factory=list)
+
+    @property
+    def positions(self) -> int:
+        return max(len(self.x), len(self.y))
+
+
+def _pair(d1: Dot, d2: Dot, fn) -> Dot:
+    """fn of two one-signal dots, as one two-signal dot."""
+    tt = sum(fn(d1.at(x, 0), d2.at(y, 0)) << (x + 2 * y) for x in (0, 1) for y in (0, 1))
+    return Dot(tt, d1.a, d2.a)
+
+
+@dataclass
+class Tree:
+    """One class's popcount: leaf adders (level 1), then merges level by level."""
+    leaves: list                     # ("adder", Adder, max) or ("dot", Dot)
+    cins: dict                       # merge level -> carry-in dots for that level's merges
+    materialized: list[Dot]          # dots computed in a LUT of their own first
+
+
+def tree(dots: list[Dot], name) -> Tree:
+    """Place one class's dots on leaf adders and carry-ins (see the module doc).
+
+    Two one-signal dots a, b are also a + b = (a ^ b) + 2 (a & b), two two-signal dots that
+    cost nothing (they live in the adders' LUT4s): with such weight-2 dots a leaf adds two
+    2-bit numbers and a carry-in, 7 at most, in three chain halves. About a third of the dots
+    are paired that way; the rest go to 1-position leaves (3 at most) and the carry-ins of
+    the later adders."""
+    n = len(dots)
+    # the a & b of two inverted wires is 1 at (0, 0): it can only be the first operand of
+    # its position (see fits_cd), so each such pair needs a partner pair whose a & b is not
+    plain = [d for d in dots if len(d.signals) == 1 and d.at(0, 0) == 0]
+    inv = [d for d in dots if len(d.signals) == 1 and d.at(0, 0) == 1]
+    want = n // 3
+    n_pp = len(plain) // 2
+    n_ii = min(len(inv) // 2, n_pp)
+    pairs = [(plain[2 * k], plain[2 * k + 1]) for k in range(n_pp)]
+    pairs += list(zip(plain[2 * n_pp:], inv[2 * n_ii:]))
+    oo = [(inv[2 * k], inv[2 * k + 1]) for k in range(n_ii)]
+    if len(pairs) + len(oo) > want:
+        keep = want // 2
+        oo = oo[:min(len(oo), keep)]
+        pairs = pairs[:want - len(oo)]
+    pairs = [pr for ab in zip(oo, pairs) for pr in ab] + pairs[len(oo):]   # (O, Z), (O, Z), ...
+    n_pairs = len(pairs)
+    paired = [d for pr in pairs for d in pr]
+    rest = list(dots)
+    for d in paired:
+        rest.remove(d)
+    us = [_pair(a, b, lambda x, y: x ^ y) for a, b in pairs]
+    vs = [_pair(a, b, lambda x, y: x & y) for a, b in pairs]
+    w1 = us + rest
+    n_wide = -(-n_pairs // 2)
+    r = len(w1) - 3 * n_wide
+    n_plain = max(0 if n_wide else 1, -(-(r - n_wide + 1) // 4))
+    n_cins = max(0, min(n_wide + n_plain - 1, r - n_plain))
+    # w1 dots per leaf: wide leaves take 3 while they last, plain leaves share what is left
+    avail = len(w1) - n_cins
+    wide_w1 = [min(3, max(0, avail - 3 * k)) for k in range(n_wide)]
+    left = avail - sum(wide_w1)
+    plain_w1 = [left // n_plain + (1 if k < left % n_plain else 0) for k in range(n_plain)] if n_plain else []
+    plain_w1 = [k for k in plain_w1 if k]
+    shapes = [("wide", k) for k in wide_w1] + [("plain", k) for k in plain_w1]
+    # pools: second operands need fits_cd; carry-ins of later levels prefer few signals
+    two_cd = [d for d in w1 if len(d.signals) == 2 and d.fits_cd()]
+    small = [d for d in w1 if len(d.signals) < 2]
+    other = [d for d in w1 if not d.fits_cd()]
+    materialized = []
+    cd = []
+    for _ in range(sum(1 for _, k in shapes if k >= 2)):
+        if two_cd:
+            cd.append(two_cd.pop())
+        elif small:
+            cd.append(small.pop())
+        else:
+            d = other.pop()
+            materialized.append(d)
+            cd.append(Dot.wire(f"{name}_m{len(materialized) - 1}"))
+    cins = []
+    for _ in range(n_cins):
+        cins.append((small or other or two_cd).pop())
+    anyd = other + two_cd + small
+    leaves, vi = [], 0
+    for kind, k in shapes:
+        if k == 0 and kind == "plain":
+            continue
+        x0 = anyd.pop() if k >= 1 else None
+        y0 = cd.pop() if k >= 2 else None
+        cin = anyd.pop() if k >= 3 else None
+        if kind == "wide":
+            v = vs[vi:vi + 2]
+            vi += 2
+            x, y = [x0, v[0]], [y0, v[1] if len(v) > 1 else None]
+            mx = (x0 is not None) + (y0 is not None) + (cin is not None) + 2 * len(v)
+        else:
+            if k == 1:
+                leaves.append(("dot", x0))
+                continue
+            x, y, mx = [x0], [y0], k
+        x = [d for d in x] if x[-1] is not None else x[:-1]
+        y = y if y[-1] is not None else y[:-1]
+        mx = min(mx, n)   # a pair's a ^ b and a & b in one leaf count the pair twice
+        leaves.append(("adder", Adder(x, y, cin, mx.bit_length()), mx))
+    assert not anyd and not cd and vi >= n_pairs, (len(anyd), len(cd), vi, n_pairs)
+    return Tree(leaves, _schedule_cins(len(leaves), cins), materialized)
+
+
+def merge_levels(n: int) -> list[list[tuple]]:
+    """Balanced pairing of n numbers, level by level: (i, j) merges or (i,) kept."""
+    levels = []
+    while n > 1:
+        lv = [(i, i + 1) for i in range(0, n - 1, 2)] + ([(n - 1,)] if n % 2 else [])
+        levels.append(lv)
+        n = len(lv)
+    return levels
+
+
+def _schedule_cins(n_leaves: int, cins: list[Dot]) -> dict:
+    """Carry-in dots per merge level, the deepest levels first (they wait longest: the dots
+    with fewest signals go there)."""
+    slots = [lv for lv, merges in enumerate(merge_levels(n_leaves), start=2)
+             for m in merges if len(m) == 2]
+    slots.sort(reverse=True)
+    out: dict = {}
+    for lv, d in zip(slots, cins):
+        out.setdefault(lv, []).append(d)
+    assert len(cins) <= len(slots)
+    return out
+
+
+# -- emission ----------------------------------------------------------------------------------
+class _Emitter:
+    def __init__(self, name: str, classes: list[list[Dot]], sw: int, cw: int):
+        self.name, self.sw, self.cw = name, sw, cw
+        self.classes = classes
+        self.lines: list[str] = []
+        self.delays: dict[tuple[str, int], str] = {}
+        self.ecp5: list[str] = []      # CCU2C instances (define set)
+        self.portable: list[str] = []  # `+` adders (define not set)
+        self.unused: list[str] = []    # CCU2C outputs nothing reads
+        self.pending: list[Adder] = []  # adders not laid on chains yet
+        self.n_cc = 0
+
+    def delayed(self, s: str, depth: int) -> str:
+        """Signal s, `depth` clocks later (a shift register, shared by every reader)."""
+        if depth == 0 or s.startswith("1'b"):
+            return s
+        key = (s, depth)
+        if key not in self.delays:
+            prev = self.delayed(s, depth - 1)
+            nm = f"dly{depth}_{s.replace('[', '_').replace(']', '')}"
+            self.delays[key] = nm
+            self.lines.append(f"    reg {nm};")
+            self.lines.append(f"    always @(posedge clk) {nm} <= {prev};")
+        return self.delays[key]
+
+    def dot_at(self, d: Dot, depth: int) -> Dot:
+        ren = {s: self.delayed(s, depth) for s in d.signals}
+        return Dot(d.tt, *(ren[s] if s else None for s in (d.a, d.b)))
+
+    # one level of one class: adders -> result wires `out`
+    def adders(self, tag: str, adders: list[Adder]) -> None:
+        for k, ad in enumerate(adders):
+            ad.out = [f"{tag}_a{k}[{i}]" for i in range(ad.width)]
+            self.lines.append(f"    wire [{ad.width - 1}:0] {tag}_a{k};")
+            w = ad.width
+
+            def vec(ds):
+                items = ["1'b0"] * (w - len(ds)) + [d.expr() if d else "1'b0" for d in reversed(ds)]
+                return "{" + ", ".join(items) + "}"
+            terms = [vec(ad.x), vec(ad.y)] + ([vec([ad.cin])] if ad.cin is not None else [])
+            self.portable.append(f"    assign {tag}_a{k} = {' + '.join(terms)};")
+        self.pending += adders
+
+    def chains(self, tag: str) -> None:
+        """Lay the adders made since the last call (one class, every level: the registers
+        between levels are outside the chains) on chains of at most MAX_CHAIN CCU2Cs. A carry
+        half sits between two adders where the first one's carry out can be 1 or the second
+        one has a carry-in."""
+        adders, self.pending = self.pending, []
+
+        def carry_out(ad):
+            return ad.out[ad.positions] if ad is not None and ad.width > ad.positions else None
+
+        def size(ad, prev):   # halves ad adds after prev, and the carry half that ends a chain
+            return (ad.cin is not None or carry_out(prev) is not None) + ad.positions, carry_out(ad) is not None
+        chains = []
+        while adders:
+            # first fit from the adders left; then, if the chain is odd, one more that evens it
+            # (a CCU2C is two halves: an odd chain wastes one)
+            order, prev, n = [], None, 0
+            for ad in list(adders):
+                inc, end = size(ad, prev)
+                if not order or n + inc + end <= 2 * MAX_CHAIN:
+                    order.append(ad)
+                    adders.remove(ad)
+                    prev, n = ad, n + inc
+                if n + 2 > 2 * MAX_CHAIN:
+                    break
+            if (n + size(prev, None)[1]) % 2:
+                for ad in adders:
+                    inc, end = size(ad, prev)
+                    if (n + inc + end) % 2 == 0 and n + inc + end <= 2 * MAX_CHAIN:
+                        order.append(ad)
+                        adders.remove(ad)
+                        break
+            cur, prev = [], None
+            for ad in order:
+                if ad.cin is not None or carry_out(prev):
+                    cur.append(_carry_half(ad.cin, carry_out(prev)))
+                for i in range(ad.positions):
+                    x = ad.x[i] if i < len(ad.x) else None
+                    y = ad.y[i] if i < len(ad.y) else None
+                    cur.append(_position_half(x, y, ad.out[i]))
+                prev = ad
+            if carry_out(prev):
+                cur.append(_carry_half(None, carry_out(prev)))
+            chains.append(cur)
+        for c, halves in enumerate(chains):
+            if len(halves) % 2:
+                halves.append(_Half(0, ("1'b0",) * 4, None))
+            cin = "1'b0"
+            for j in range(0, len(halves), 2):
+                h0, h1 = halves[j], halves[j + 1]
+                nm = f"{tag}_cc{c}_{j // 2}"
+                cout = f"{nm}_co"
+                s = [h.out or self._unused(f"{nm}_s{i}") for i, h in enumerate((h0, h1))]
+                pins = [f".CIN({cin})"]
+                for i, h in enumerate((h0, h1)):
+                    pins += [f".{p}{i}({v})" for p, v in zip("ABCD", h.ins)]
+                pins += [f".S0({s[0]})", f".S1({s[1]})", f".COUT({cout})"]
+                self.ecp5.append(f"    wire {cout};")
+                self.ecp5.append(f"    CCU2C #(.INIT0(16'h{h0.init:04X}), .INIT1(16'h{h1.init:04X}), "
+                                 f".INJECT1_0(\"NO\"), .INJECT1_1(\"NO\")) {nm} (")
+                self.ecp5.append("        " + ", ".join(pins) + ");")
+                self.n_cc += 1
+                cin = cout
+            self.unused.append(cin)
+
+    def _unused(self, nm: str) -> str:
+        self.ecp5.append(f"    wire {nm};")
+        self.unused.append(nm)
+        return nm
+
+
+@dataclass
+class _Half:
+    init: int
+    ins: tuple            # A, B, C, D
+    out: str | None
+
+
+def _ab(d: Dot | None) -> tuple[str, str]:
+    if d is None:
+        return "1'b0", "1'b0"
+    return d.a or "1'b0", d.b or "1'b0"
+
+
+def _carry_half(d: Dot | None, out: str | None = None) -> _Half:
+    """p = 0 (D tied high; INIT[15:8] = 0): S is the carry arriving, COUT = d(A, B)."""
+    init = 0 if d is None else sum(d.at(a, b) << (a + 2 * b) for a in (0, 1) for b in (0, 1))
+    a, b = _ab(d)
+    return _Half(init, (a, b, "1'b0", "1'b1"), out)
+
+
+def _position_half(x: Dot | None, y: Dot | None, out: str) -> _Half:
+    """S = x ^ y ^ carry-in, COUT = the carry: p = x ^ y on the LUT4, generate x (INIT[3:0])."""
+    if x is None or (y is not None and not y.fits_cd()):
+        x, y = y, x
+    assert x is not None and (y is None or y.fits_cd())
+    a, b = _ab(x)
+    gen = sum(x.at(i, j) << (i + 2 * j) for i in (0, 1) for j in (0, 1))
+    init = 0
+    if y is not None and len(y.signals) == 2:       # y on C, D; y(0, 0) = 0 keeps INIT[3:0] = x
+        c, d = y.a, y.b
+        for i in range(16):
+            A, B, C, D = i & 1, (i >> 1) & 1, (i >> 2) & 1, (i >> 3) & 1
+            init |= (x.at(A, B) ^ y.at(C, D)) << i
+    else:                                          # y on D (or nothing), C tied high
+        c, d = "1'b1", (y.a if y is not None and y.a else "1'b0")
+        for i in range(16):
+            A, B, C, D = i & 1, (i >> 1) & 1, (i >> 2) & 1, (i >> 3) & 1
+            if C:
+                init |= (x.at(A, B) ^ (y.at(D, 0) if y is not None else 0)) << i
+        init = (init & ~0xF) | gen
+    assert init & 0xF == gen
+    return _Half(init, (a, b, c, d), out)
+
+
+# -- the module --------------------------------------------------------------------------------
+def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> tuple[list[str], dict]:
+    """`<name>_groupsum`: `bits` (the signals the dots read, `taps[i]` once registered) ->
+    scores and best class.
+    Returns its lines and facts: stages, popcount_levels, argmax_levels, ccu2c, materialized."""
+    C, G = len(classes), len(classes[0])
+    em = _Emitter(name, classes, sw, cw)
+    # the taps get a register of their own here: the gate layers' registers are spread over
+    # the die, and a carry chain after a long route was the slowest path
+    unread = not any(d.signals for ds in classes for d in ds)   # every counted bit constant
+    em.lines += (["    /* verilator lint_off UNUSEDSIGNAL */"] if unread else []) + [
+        f"    reg [{n_bits - 1}:0] taps;", "    always @(posedge clk) taps <= bits;"] + (
+        ["    /* verilator lint_on UNUSEDSIGNAL */"] if unread else [])
+    roots, depths, n_mat, n_leaves = [], [], 0, 0
+    for c, dots in enumerate(classes):
+        t = tree(dots, f"c{c}")
+        for k, d in enumerate(t.materialized):
+            em.lines.append(f"    wire c{c}_m{k} = {d.expr()};  // a two-signal dot that is 1 at (0, 0)")
+        n_mat += len(t.materialized)
+        n_leaves += len(t.leaves)
+        tag = f"c{c}_l1"
+        em.adders(tag, [lf[1] for lf in t.leaves if lf[0] == "adder"])
+        cur, maxes = _register(em, tag, t.leaves)
+        levels = merge_levels(len(t.leaves))
+        for lv, merges in enumerate(levels, start=2):
+            tag = f"c{c}_l{lv}"
+            cins = list(t.cins.get(lv, []))
+            # neighbours of like size: fewer positions with one operand
+            order = sorted(range(len(cur)), key=lambda i: -maxes[i])
+            cur, maxes = [cur[i] for i in order], [maxes[i] for i in order]
+            ads, nums = [], []
+            for m in merges:
+                if len(m) == 1:
+                    nums.append(("keep", cur[m[0]], maxes[m[0]]))
+                    continue
+                i, j = m
+                cin = em.dot_at(cins.pop(), lv - 1) if cins else None
+                total = min(maxes[i] + maxes[j] + (cin is not None), G)
+                ad = Adder([sig(s) for s in cur[i]], [sig(s) for s in cur[j]], cin, total.bit_length())
+                ads.append(ad)
+                nums.append(("adder", ad, total))
+            assert not cins
+            em.adders(tag, ads)
+            cur, maxes = _register(em, tag, nums)
+        assert len(cur) == 1
+        em.chains(f"c{c}")
+        roots.append(cur[0])
+        depths.append(1 + len(levels))
+    depth = max(depths)
+    # classes whose trees came out shallower wait for the others
+    roots = [[em.delayed(b, depth - dp) for b in r] for r, dp in zip(roots, depths)]
+    head = [f"// GroupSum: {C} class(es) x {G} bits -> {sw}-bit popcount each, then argmax.",
+            f"// Popcount: {n_leaves} leaf adder(s) in all, {depth} level(s), the last gate layer "
+            f"folded in; `define {ECP5_DEFINE} for ECP5 CCU2C chains.",
+            f"module {name}_groupsum (",
+            "    input  wire clk,",
+            f"    input  wire [{n_bits - 1}:0] bits,",
+            f"    output wire [{C * sw - 1}:0] scores,",
+            f"    output wire [{cw - 1}:0] best",
+            ");"]
+    body = em.lines
+    out = head + body
+    out.append(f"`ifdef {ECP5_DEFINE}")
+    out += em.ecp5
+    if em.unused:
+        out.append("    /* verilator lint_off UNUSEDSIGNAL */")
+        out.append(f"    wire [{len(em.unused) - 1}:0] unused_cc = {{{', '.join(em.unused)}}};")
+        out.append("    /* verilator lint_on UNUSEDSIGNAL */")
+    out.append("`else")
+    out += em.portable
+    out.append("`endif")
+    for c, r in enumerate(roots):
+        bits = ["1'b0"] * (sw - len(r)) + list(reversed(r))
+        out.append(f"    wire [{sw - 1}:0] score{c} = {{{', '.join(bits)}}};")
+    out.append(f"    assign scores = {{{', '.join(f'score{c}' for c in reversed(range(C)))}}};")
+    am, alevels = argmax(C, sw, cw)
+    out += am
+    out.append("endmodule")
+    return out, {"stages": 1 + depth + 2 * alevels, "popcount_levels": depth, "argmax_levels": alevels,
+                 "ccu2c": em.n_cc, "materialized": n_mat}
+
+
+def _register(em: _Emitter, tag: str, nums: list) -> tuple[list[list[str]], list[int]]:
+    """One pipeline register over a level's numbers; returns their registered bits and maxima."""
+    srcs, widths, maxes = [], [], []
+    for n in nums:
+        if n[0] == "dot":   # a leaf of one dot: its LUT goes straight to the register
+            srcs.append([n[1].expr()])
+            maxes.append(1)
+        elif n[0] == "keep":
+            srcs.append(n[1])
+            maxes.append(n[2])
+        else:
+            srcs.append(n[1].out)
+            maxes.append(n[2])
+        widths.append(len(srcs[-1]))
+    flat = [s for src in srcs for s in src]
+    em.lines.append(f"    reg [{len(flat) - 1}:0] {tag};")
+    rows = [", ".join(flat[::-1][i:i + 8]) for i in range(0, len(flat), 8)]
+    em.lines.append(f"    always @(posedge clk) {tag} <= {{\n        " + ",\n        ".join(rows) + "};")
+    out, k = [], 0
+    for w in widths:
+        out.append([f"{tag}[{k + i}]" for i in range(w)])
+        k += w
+    return out, maxes
+
+
+def argmax(C: int, sw: int, cw: int) -> tuple[list[str], int]:
+    """(score, class) pairs reduced in a balanced tree; the right operand wins only when
+    strictly greater. Each level takes two clocks: compare (registered), then select, so that
+    no stage holds more than one carry chain or one LUT level."""
+    lines = []
+    items = [(f"score{c}", f"{cw}'d{c}") for c in range(C)]
+    alevel = 0
+    while len(items) > 1:
+        alevel += 1
+        last = len(items) == 2  # the final level keeps only the index
+        nxt = []
+        lines.append(f"    // argmax level {alevel}: compare, then select (ties keep the lower class)")
+        for j in range(0, len(items), 2):
+            s, i = f"am{alevel}_s{j // 2}", f"am{alevel}_i{j // 2}"
+            q = f"am{alevel}_{j // 2}"
+            if j + 1 < len(items):
+                (ls, li), (rs, ri) = items[j], items[j + 1]
+                # rs > ls is the borrow of ls - rs: the carry chain's last bit goes straight
+                # to a register (yosys' $gt would add a LUT tree after the chain)
+                lines.append("    /* verilator lint_off UNUSEDSIGNAL */  // only the borrow is used")
+                lines.append(f"    wire [{sw}:0] {q}_d = {{1'b0, {ls}}} - {{1'b0, {rs}}};")
+                lines.append("    /* verilator lint_on UNUSEDSIGNAL */")
+                lines.append(f"    reg {q}_gt;")
+                if not last:
+                    lines.append(f"    reg [{sw - 1}:0] {q}_ls, {q}_rs;")
+                lines.append(f"    reg [{cw - 1}:0] {q}_li, {q}_ri;")
+                lines.append("    always @(posedge clk) begin")
+                lines.append(f"        {q}_gt <= {q}_d[{sw}];")
+                if not last:
+                    lines.append(f"        {q}_ls <= {ls};")
+                    lines.append(f"        {q}_rs <= {rs};")
+                lines.append(f"        {q}_li <= {li};")
+                lines.append(f"        {q}_ri <= {ri};")
+                lines.append("    end")
+                if not last:
+                    lines.append(f"    reg [{sw - 1}:0] {s};")
+                lines.append(f"    reg [{cw - 1}:0] {i};")
+                lines.append("    always @(posedge clk) begin")
+                if not last:
+                    lines.append(f"        {s} <= {q}_gt ? {q}_rs : {q}_ls;")
+                lines.append(f"        {i} <= {q}_gt ? {q}_ri : {q}_li;")
+                lines.append("    end")
+            else:
+                ls, li = items[j]
+                lines.append(f"    reg [{sw - 1}:0] {q}_ls, {s};")
+                lines.append(f"    reg [{cw - 1}:0] {q}_li, {i};")
+                lines.append(f"    always @(posedge clk) begin {q}_ls <= {ls}; {q}_li <= {li}; "
+                             f"{s} <= {q}_ls; {i} <= {q}_li; end")
+            nxt.append((s, i))
+        items = nxt
+    lines.append(f"    assign best = {items[0][1]};")
+    return lines, alevel
