@@ -72,7 +72,7 @@ def random_batch(tmp_path_factory):
     sab = random_netlist(rng, 16, [24, 12], 3)
     sab.layers[-1].op[:] = 6
     bad = generate(sab, name="saboteur", register_every=2)
-    m = re.search(r"\{1'b0, (bits\[\d+\] \^ bits\[\d+\])\}", bad.verilog)
+    m = re.search(r"\{1'b0, (taps\[\d+\] \^ taps\[\d+\])\}", bad.verilog)
     assert m, "no counted XOR to sabotage"
     text = bad.verilog[:m.start()] + f"{{1'b0, ~({m.group(1)})}}" + bad.verilog[m.end():]
     m = re.search(r"\.INIT1\(16'h([0-9A-F]{4})\)", text)
