@@ -220,9 +220,9 @@ def _schedule_cins(n_leaves: int, cins: list[Dot]) -> dict:
 
 # -- emission ----------------------------------------------------------------------------------
 class _Emitter:
-    def __init__(self, name: str, classes: list[list[Dot]], sw: int, cw: int):
-        self.name, self.sw, self.cw = name, sw, cw
-        self.classes = classes
+    """Collects a GroupSum's lines: declarations and registers, the CCU2C form, the `+` form."""
+
+    def __init__(self):
         self.lines: list[str] = []
         self.delays: dict[tuple[str, int], str] = {}
         self.ecp5: list[str] = []      # CCU2C instances (define set)
@@ -383,7 +383,7 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
     scores and best class.
     Returns its lines and facts: stages, popcount_levels, argmax_levels, ccu2c, materialized."""
     C, G = len(classes), len(classes[0])
-    em = _Emitter(name, classes, sw, cw)
+    em = _Emitter()
     # the taps get a register of their own here: the gate layers' registers are spread over
     # the die, and a carry chain after a long route was the slowest path
     unread = not any(d.signals for ds in classes for d in ds)   # every counted bit constant
