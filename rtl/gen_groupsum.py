@@ -20,9 +20,15 @@ is a run of CCU2C halves (`LGN_ECP5_CARRY` defined, as `lgn synth` does for that
 
 So a leaf (carry half + position half, one CCU2C) counts three gates of the last layer,
 six signals, against three LUT4s for the gates and two for a full adder built from LUTs.
+
 Several adders share one chain, at most MAX_CHAIN CCU2Cs long. Without the define, each
 adder is a Verilog `+` of the same dots (Verilator, Icarus, synth_xilinx's CARRY4);
 both forms compute the same sums, and the tests run both against the software model.
+
+A dot's role (pair, first or second operand, carry-in) is chosen by its kind, but within
+each role the dots are dealt out in netlist order, and each level pairs numbers that lie
+near each other (sorted by size only within runs of BLOCK): an adder counts neighbours, so
+that a placer can keep a locally wired network's counting as short as its gate layers.
 
 The argmax compares (score, class) pairs in a balanced tree where the right (higher class)
 operand wins only if its score is strictly greater, so ties go to the lowest class index,
@@ -35,6 +41,7 @@ from dataclasses import dataclass, field
 from host.gates import truth, verilog_expr
 
 MAX_CHAIN = 20          # CCU2Cs per carry chain: a longer chain is one long path for timing
+BLOCK = 16              # numbers of a level sorted by size before pairing, in place order
 ECP5_DEFINE = "LGN_ECP5_CARRY"
 
 
@@ -102,10 +109,57 @@ def _pair(d1: Dot, d2: Dot, fn) -> Dot:
 
 @dataclass
 class Tree:
-    """One class's popcount: leaf adders (level 1), then merges level by level."""
-    leaves: list                     # ("adder", Adder, max) or ("dot", Dot)
-    cins: dict                       # merge level -> carry-in dots for that level's merges
+    """One class's popcount: leaf adders (level 1) in netlist order, then merges level by level."""
+    leaves: list                     # (place, ("adder", Adder, max) or ("dot", Dot))
+    cins: list[tuple[float, Dot]]    # (place, dot): carry-ins of the later adders
     materialized: list[Dot]          # dots computed in a LUT of their own first
+
+
+def _take(pool: list, m: int) -> list:
+    """m items of `pool` (in netlist order) spread evenly over it, removed from it."""
+    if m <= 0:
+        return []
+    idx = [(2 * i + 1) * len(pool) // (2 * m) for i in range(m)]
+    got = [pool[i] for i in idx]
+    for i in reversed(idx):
+        del pool[i]
+    return got
+
+
+def _match(slots: list[float], pool: list) -> list:
+    """The (place, item)s of `pool` dealt to `slots` (places) in order of place: the k-th
+    slot from the left gets the k-th item, so neighbours stay neighbours. With fewer items
+    than slots, the slots that get one are spread evenly; the others get None."""
+    order = sorted(range(len(slots)), key=lambda k: slots[k])
+    got = [None] * len(slots)
+    for k, item in zip(_take(order, len(pool)), sorted(pool, key=lambda t: t[0])):
+        got[k] = item[1]
+    return got
+
+
+def _couple(ones: list, zeros: list) -> list:
+    """Each pair of `ones` with a pair of `zeros` (len(zeros) >= len(ones)), both in place
+    order, at the least total squared distance between their places (many short moves rather
+    than one long one; a monotone matching, by dynamic programming). The zeros not chosen
+    stay in `zeros`."""
+    at = [sum(p for p, _ in pr) / 2 for pr in ones], [sum(p for p, _ in pr) / 2 for pr in zeros]
+    n, m = len(ones), len(zeros)
+    inf = float("inf")
+    cost = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(n)]
+    for i in range(1, n + 1):        # cost[i][j]: the first i ones on the first j zeros
+        for j in range(i, m + 1):
+            cost[i][j] = min(cost[i][j - 1], cost[i - 1][j - 1] + (at[0][i - 1] - at[1][j - 1]) ** 2)
+    chosen, j = [], m
+    for i in range(n, 0, -1):
+        while cost[i][j] == cost[i][j - 1]:
+            j -= 1
+        chosen.append(j - 1)
+        j -= 1
+    chosen.reverse()
+    got = [zeros[k] for k in chosen]
+    for k in reversed(chosen):
+        del zeros[k]
+    return list(zip(ones, got))
 
 
 def tree(dots: list[Dot], name) -> Tree:
@@ -115,12 +169,15 @@ def tree(dots: list[Dot], name) -> Tree:
     cost nothing (they live in the adders' LUT4s): with such weight-2 dots a leaf adds two
     2-bit numbers and a carry-in, 7 at most, in three chain halves. About a third of the dots
     are paired that way; the rest go to 1-position leaves (3 at most) and the carry-ins of
-    the later adders."""
+    the later adders. Which dot takes which role depends on its kind only; within a role, the
+    dots are dealt out in netlist order, so that each adder counts neighbours (a placer can
+    keep locally wired networks short) and the leaves stay in that order."""
     n = len(dots)
+    tagged = list(enumerate(dots))
     # the a & b of two inverted wires is 1 at (0, 0): it can only be the first operand of
     # its position (see fits_cd), so each such pair needs a partner pair whose a & b is not
-    plain = [d for d in dots if len(d.signals) == 1 and d.at(0, 0) == 0]
-    inv = [d for d in dots if len(d.signals) == 1 and d.at(0, 0) == 1]
+    plain = [t for t in tagged if len(t[1].signals) == 1 and t[1].at(0, 0) == 0]
+    inv = [t for t in tagged if len(t[1].signals) == 1 and t[1].at(0, 0) == 1]
     want = n // 3
     n_pp = len(plain) // 2
     n_ii = min(len(inv) // 2, n_pp)
@@ -129,17 +186,25 @@ def tree(dots: list[Dot], name) -> Tree:
     oo = [(inv[2 * k], inv[2 * k + 1]) for k in range(n_ii)]
     if len(pairs) + len(oo) > want:
         keep = want // 2
-        oo = oo[:min(len(oo), keep)]
-        pairs = pairs[:want - len(oo)]
-    pairs = [pr for ab in zip(oo, pairs) for pr in ab] + pairs[len(oo):]   # (O, Z), (O, Z), ...
+        oo = _take(oo, min(len(oo), keep))
+        pairs = _take(pairs, want - len(oo))
+    # a wide leaf takes two pairs: (O, Z) while the O pairs last, each O with a Z pair from
+    # its own part of the class, then (Z, Z) neighbours
+    couples = _couple(oo, pairs)
+    couples += [tuple(pairs[k:k + 2]) for k in range(0, len(pairs), 2)]
+    # in place order, a lone pair last: the wide leaves take the pairs two by two
+    couples.sort(key=lambda cp: (len(cp) < 2, sum(p for pr in cp for p, _ in pr)))
+    pairs = [pr for cp in couples for pr in cp]
     n_pairs = len(pairs)
-    paired = [d for pr in pairs for d in pr]
-    rest = list(dots)
-    for d in paired:
-        rest.remove(d)
-    us = [_pair(a, b, lambda x, y: x ^ y) for a, b in pairs]
-    vs = [_pair(a, b, lambda x, y: x & y) for a, b in pairs]
-    w1 = us + rest
+    paired = {p for pr in pairs for p, _ in pr}
+    rest = [t for t in tagged if t[0] not in paired]
+
+    def pair(pr, fn):
+        (p, a), (q, b) = pr
+        return ((p + q) / 2, _pair(a, b, fn))
+    us = [pair(pr, lambda x, y: x ^ y) for pr in pairs]
+    vs = [pair(pr, lambda x, y: x & y) for pr in pairs]
+    w1 = sorted(us + rest, key=lambda t: t[0])
     n_wide = -(-n_pairs // 2)
     r = len(w1) - 3 * n_wide
     n_plain = max(0 if n_wide else 1, -(-(r - n_wide + 1) // 4))
@@ -150,49 +215,52 @@ def tree(dots: list[Dot], name) -> Tree:
     left = avail - sum(wide_w1)
     plain_w1 = [left // n_plain + (1 if k < left % n_plain else 0) for k in range(n_plain)] if n_plain else []
     plain_w1 = [k for k in plain_w1 if k]
-    shapes = [("wide", k) for k in wide_w1] + [("plain", k) for k in plain_w1]
+    # each leaf's place: its weight-2 pairs' for a wide leaf, evenly spread for the others
+    shapes = [("wide", k, sum(v[0] for v in vs[2 * j:2 * j + 2]) / len(vs[2 * j:2 * j + 2]))
+              for j, k in enumerate(wide_w1)]
+    shapes += [("plain", k, (2 * j + 1) * n / (2 * len(plain_w1))) for j, k in enumerate(plain_w1)]
     # pools: second operands need fits_cd; carry-ins of later levels prefer few signals
-    two_cd = [d for d in w1 if len(d.signals) == 2 and d.fits_cd()]
-    small = [d for d in w1 if len(d.signals) < 2]
-    other = [d for d in w1 if not d.fits_cd()]
+    two_cd = [t for t in w1 if len(t[1].signals) == 2 and t[1].fits_cd()]
+    small = [t for t in w1 if len(t[1].signals) < 2]
+    other = [t for t in w1 if not t[1].fits_cd()]
+    n_cd = sum(1 for sh in shapes if sh[1] >= 2)
+    cd = _take(two_cd, min(n_cd, len(two_cd)))
+    cd += _take(small, min(n_cd - len(cd), len(small)))
     materialized = []
-    cd = []
-    for _ in range(sum(1 for _, k in shapes if k >= 2)):
-        if two_cd:
-            cd.append(two_cd.pop())
-        elif small:
-            cd.append(small.pop())
-        else:
-            d = other.pop()
-            materialized.append(d)
-            cd.append(Dot.wire(f"{name}_m{len(materialized) - 1}"))
+    for p, d in _take(other, n_cd - len(cd)):
+        materialized.append(d)
+        cd.append((p, Dot.wire(f"{name}_m{len(materialized) - 1}")))
     cins = []
-    for _ in range(n_cins):
-        cins.append((small or other or two_cd).pop())
-    anyd = other + two_cd + small
+    for pool in (small, other, two_cd):
+        cins += _take(pool, min(n_cins - len(cins), len(pool)))
+    anyd = sorted(other + two_cd + small, key=lambda t: t[0])
+    leaf_cin = _take(anyd, sum(1 for sh in shapes if sh[1] >= 3))
+
+    def deal(need, pool):
+        slots = [sh[2] for sh in shapes if sh[1] >= need]
+        assert len(slots) == len(pool)
+        it = iter(_match(slots, pool))
+        return [next(it) if sh[1] >= need else None for sh in shapes]
+    x0s, y0s, cin0s = deal(1, anyd), deal(2, cd), deal(3, leaf_cin)
     leaves, vi = [], 0
-    for kind, k in shapes:
-        if k == 0 and kind == "plain":
-            continue
-        x0 = anyd.pop() if k >= 1 else None
-        y0 = cd.pop() if k >= 2 else None
-        cin = anyd.pop() if k >= 3 else None
+    for (kind, k, at), x0, y0, cin in zip(shapes, x0s, y0s, cin0s):
         if kind == "wide":
-            v = vs[vi:vi + 2]
+            v = [t[1] for t in vs[vi:vi + 2]]
             vi += 2
             x, y = [x0, v[0]], [y0, v[1] if len(v) > 1 else None]
             mx = (x0 is not None) + (y0 is not None) + (cin is not None) + 2 * len(v)
         else:
             if k == 1:
-                leaves.append(("dot", x0))
+                leaves.append((at, ("dot", x0)))
                 continue
             x, y, mx = [x0], [y0], k
         x = [d for d in x] if x[-1] is not None else x[:-1]
         y = y if y[-1] is not None else y[:-1]
         mx = min(mx, n)   # a pair's a ^ b and a & b in one leaf count the pair twice
-        leaves.append(("adder", Adder(x, y, cin, mx.bit_length()), mx))
-    assert not anyd and not cd and vi >= n_pairs, (len(anyd), len(cd), vi, n_pairs)
-    return Tree(leaves, _schedule_cins(len(leaves), cins), materialized)
+        leaves.append((at, ("adder", Adder(x, y, cin, mx.bit_length()), mx)))
+    assert vi >= n_pairs, (vi, n_pairs)
+    leaves.sort(key=lambda t: t[0])
+    return Tree(leaves, cins, materialized)
 
 
 def merge_levels(n: int) -> list[list[tuple]]:
@@ -205,17 +273,26 @@ def merge_levels(n: int) -> list[list[tuple]]:
     return levels
 
 
-def _schedule_cins(n_leaves: int, cins: list[Dot]) -> dict:
-    """Carry-in dots per merge level, the deepest levels first (they wait longest: the dots
-    with fewest signals go there)."""
-    slots = [lv for lv, merges in enumerate(merge_levels(n_leaves), start=2)
-             for m in merges if len(m) == 2]
-    slots.sort(reverse=True)
+def _cins_by_level(levels: list[list[tuple]], cins: list[tuple[float, Dot]]) -> dict:
+    """{level: its carry-ins}: the deepest merges get one first, from the dots with fewest
+    signals (they wait longest, in delay registers); each level's share is spread evenly
+    over the places."""
+    pools = [sorted((t for t in cins if len(t[1].signals) == k), key=lambda t: t[0]) for k in (0, 1, 2)]
     out: dict = {}
-    for lv, d in zip(slots, cins):
-        out.setdefault(lv, []).append(d)
-    assert len(cins) <= len(slots)
+    for lv in range(len(levels) + 1, 1, -1):
+        want, out[lv] = sum(len(m) == 2 for m in levels[lv - 2]), []
+        for pool in pools:
+            out[lv] += _take(pool, min(len(pool), want - len(out[lv])))
+    assert not any(pools)
     return out
+
+
+def _near_like(maxes: list[int], places: list[float]) -> list[int]:
+    """An order of a level's numbers for pairing: by place, and within runs of BLOCK by size
+    (a number paired with one of like size wastes no chain position)."""
+    order = sorted(range(len(maxes)), key=lambda i: places[i])
+    return [i for b in range(0, len(order), BLOCK)
+            for i in sorted(order[b:b + BLOCK], key=lambda i: -maxes[i])]
 
 
 # -- emission ----------------------------------------------------------------------------------
@@ -396,29 +473,33 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
         for k, d in enumerate(t.materialized):
             em.lines.append(f"    wire c{c}_m{k} = {d.expr()};  // a two-signal dot that is 1 at (0, 0)")
         n_mat += len(t.materialized)
-        n_leaves += len(t.leaves)
+        places, leaves = [p for p, _ in t.leaves], [lf for _, lf in t.leaves]
+        n_leaves += len(leaves)
         tag = f"c{c}_l1"
-        em.adders(tag, [lf[1] for lf in t.leaves if lf[0] == "adder"])
-        cur, maxes = _register(em, tag, t.leaves)
-        levels = merge_levels(len(t.leaves))
+        em.adders(tag, [lf[1] for lf in leaves if lf[0] == "adder"])
+        cur, maxes = _register(em, tag, leaves)
+        levels = merge_levels(len(leaves))
+        cins = _cins_by_level(levels, t.cins)
         for lv, merges in enumerate(levels, start=2):
             tag = f"c{c}_l{lv}"
-            cins = list(t.cins.get(lv, []))
-            # neighbours of like size: fewer positions with one operand
-            order = sorted(range(len(cur)), key=lambda i: -maxes[i])
-            cur, maxes = [cur[i] for i in order], [maxes[i] for i in order]
-            ads, nums = [], []
+            order = _near_like(maxes, places)
+            cur, maxes, places = ([v[i] for i in order] for v in (cur, maxes, places))
+            two = [m for m in merges if len(m) == 2]
+            got = iter(_match([(places[i] + places[j]) / 2 for i, j in two], cins[lv]))
+            ads, nums, nxt = [], [], []
             for m in merges:
+                nxt.append(sum(places[i] for i in m) / len(m))
                 if len(m) == 1:
                     nums.append(("keep", cur[m[0]], maxes[m[0]]))
                     continue
                 i, j = m
-                cin = em.dot_at(cins.pop(), lv - 1) if cins else None
+                cin = next(got)
+                cin = em.dot_at(cin, lv - 1) if cin is not None else None
                 total = min(maxes[i] + maxes[j] + (cin is not None), G)
                 ad = Adder([sig(s) for s in cur[i]], [sig(s) for s in cur[j]], cin, total.bit_length())
                 ads.append(ad)
                 nums.append(("adder", ad, total))
-            assert not cins
+            places = nxt
             em.adders(tag, ads)
             cur, maxes = _register(em, tag, nums)
         assert len(cur) == 1

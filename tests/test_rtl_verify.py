@@ -4,7 +4,8 @@
 Many netlists share one Verilator build (rtl.compiled_sim): 220 random netlists of varied
 depth, width, class count, group size (1 to 13, mostly not powers of two), input count,
 register spacing and gate mix (uniform, wire-heavy, constant-heavy), each with its own
-random inputs and idle cycles; plus the trained digits, mnist5k and mnist5k-2000 netlists on 1,000+
+random inputs and idle cycles; four with groups of 49 to 150 bits (deep adder trees, carry-ins
+on several levels); plus the trained digits, mnist5k and mnist5k-2000 netlists on 1,000+
 inputs each. A design with one gate deliberately changed must be caught.
 """
 import re
@@ -22,6 +23,8 @@ from tests.helpers import lgn
 pytestmark = pytest.mark.needs("verilator")
 DATA = Path(__file__).resolve().parent / "data"
 N_RANDOM = 220
+# (classes, group size) of random netlists with large groups
+WIDE = [(2, 49), (3, 97), (2, 150), (1, 120)]
 
 
 def random_case(rng, i):
@@ -66,6 +69,11 @@ def random_batch(tmp_path_factory):
         designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune))
         n = int(rng.integers(30, 90))
         inputs.append(rng.integers(0, 2, (n, net.inputs), dtype=np.uint8))
+    for i, (classes, group) in enumerate(WIDE):
+        net = random_netlist(rng, 40, [int(rng.integers(20, 80)), classes * group], classes)
+        nets.append(net)
+        designs.append(generate(net, name=f"wide{i}", register_every=1 + i % 2))
+        inputs.append(rng.integers(0, 2, (60, net.inputs), dtype=np.uint8))
     # A saboteur: a netlist whose last layer is all XOR, emitted with one counted XOR
     # inverted in its adder (portable form) and in its CCU2C (the ECP5 form: a position
     # half's whole INIT inverted is ~x ^ y with generate ~x); every sample must then mismatch.
@@ -75,8 +83,10 @@ def random_batch(tmp_path_factory):
     m = re.search(r"\{1'b0, (taps\[\d+\] \^ taps\[\d+\])\}", bad.verilog)
     assert m, "no counted XOR to sabotage"
     text = bad.verilog[:m.start()] + f"{{1'b0, ~({m.group(1)})}}" + bad.verilog[m.end():]
-    m = re.search(r"\.INIT1\(16'h([0-9A-F]{4})\)", text)
-    assert m and int(m.group(1), 16) & 0xF, "no position half to sabotage"
+    # a position half: its LUT's upper half (D = 1) is p = x ^ y, where a carry half's is 0
+    m = next((m for m in re.finditer(r"\.INIT[01]\(16'h([0-9A-F]{4})\)", text)
+              if int(m.group(1), 16) & 0xFF00), None)
+    assert m, "no position half to sabotage"
     bad.verilog = text[:m.start(1)] + f"{int(m.group(1), 16) ^ 0xFFFF:04X}" + text[m.end(1):]
     bad_inputs = rng.integers(0, 2, (200, sab.inputs), dtype=np.uint8)
     all_designs = designs + [bad]
@@ -87,7 +97,7 @@ def random_batch(tmp_path_factory):
     results = compiled_sim.run(model, build_dir, all_designs, inputs + [bad_inputs], idle=0.25, seed=7)
     # the same designs as `lgn synth` builds them for the ECP5: the adders as CCU2C chains
     # (every other one, to keep the suite's time; they cover the same shapes)
-    half = list(range(0, N_RANDOM, 2))
+    half = list(range(0, N_RANDOM, 2)) + list(range(N_RANDOM, len(designs)))
     ecp5 = [designs[i] for i in half] + [bad]
     model = compiled_sim.build(ecp5, carry="ecp5")
     res_ecp5 = compiled_sim.run(model, tmp_path_factory.mktemp("rtl_random_ecp5"), ecp5,

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+"""The shape of GroupSum's adder tree (rtl/gen_groupsum.py), in Python: the leaves and
+carry-ins count every bit once, each leaf counts neighbours in netlist order, and the
+carry-ins go to the deepest merges first. The Verilog itself is tested bit for bit in
+test_rtl_verify."""
+import re
+
+import numpy as np
+import pytest
+
+from rtl.gen_groupsum import Dot, _cins_by_level, _take, merge_levels, tree
+
+
+def _dots(rng, n):
+    """n dots, dot i reading t[i] (and t[i + 1]): every kind the generator meets."""
+    out = []
+    for i in range(n):
+        k = rng.integers(0, 5)
+        if k == 0:
+            out.append(Dot.wire(f"t[{i}]", bool(rng.integers(0, 2))))
+        elif k == 1:
+            out.append(Dot.const(int(rng.integers(0, 2))))
+        else:
+            out.append(Dot.gate(int(rng.integers(0, 16)), f"t[{i}]", f"t[{i + 1}]"))
+    return out
+
+
+def _value(d, env, mat):
+    if d is None:
+        return 0
+    m = re.fullmatch(r"\w+_m(\d+)", d.a or "")
+    if m:
+        return _value(mat[int(m.group(1))], env, mat)
+    return d.at(env.get(d.a, 0), env.get(d.b, 0))
+
+
+def test_take_spreads_evenly():
+    pool = list(range(100))
+    got = _take(pool, 10)
+    assert got == [5, 15, 25, 35, 45, 55, 65, 75, 85, 95] and len(pool) == 90
+    assert _take(pool, 0) == [] and len(_take(list(range(7)), 7)) == 7
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 13, 64, 200, 800])
+def test_leaves_and_carry_ins_count_every_bit_once(n):
+    rng = np.random.default_rng(n)
+    dots = _dots(rng, n)
+    t = tree(dots, "c0")
+    for _ in range(20):
+        env = {f"t[{i}]": int(v) for i, v in enumerate(rng.integers(0, 2, n + 1))}
+        total = sum(_value(c, env, t.materialized) for _, c in t.cins)
+        for _, lf in t.leaves:
+            if lf[0] == "dot":
+                total += _value(lf[1], env, t.materialized)
+            else:
+                ad = lf[1]
+                total += _value(ad.cin, env, t.materialized)
+                total += sum((_value(x, env, t.materialized) + _value(y, env, t.materialized)) << i
+                             for i, (x, y) in enumerate(zip(ad.x + [None] * 2, ad.y + [None] * 2)))
+                assert total >= 0 and lf[2] < 2 ** ad.width
+        assert total == sum(_value(d, env, t.materialized) for d in dots)
+
+
+def test_leaves_count_neighbours():
+    """Each leaf adder reads dots from one neighbourhood of the class (a pooled tree that
+    ignores the order reads from all over it: half the class apart on average). A wide leaf
+    needs four one-signal dots, a tenth of this class each kind, so it spans more."""
+    n = 800
+    t = tree(_dots(np.random.default_rng(5), n), "c0")
+    places = [p for p, _ in t.leaves]
+    assert places == sorted(places)
+    spreads = []
+    for place, lf in t.leaves:
+        if lf[0] != "adder":
+            continue
+        ad = lf[1]
+        idx = [int(m) for d in ad.x + ad.y + [ad.cin] if d is not None
+               for s in d.signals for m in re.findall(r"t\[(\d+)\]", s)]
+        if idx:
+            spreads.append(max(idx) - min(idx))
+            assert min(idx) - 40 <= place <= max(idx) + 40, (place, idx)
+    assert np.median(spreads) <= 24 and np.percentile(spreads, 90) <= n / 16, sorted(spreads)[-20:]
+
+
+def test_carry_ins_go_deepest_first_and_spread():
+    levels = merge_levels(37)
+    slots = {lv: sum(len(m) == 2 for m in merges) for lv, merges in enumerate(levels, start=2)}
+    cins = [(float(p), Dot.wire(f"t[{p}]") if p % 3 else Dot.gate(6, f"t[{p}]", f"t[{p + 1}]"))
+            for p in range(0, 300, 10)]
+    got = _cins_by_level(levels, cins)
+    assert sum(map(len, got.values())) == len(cins)
+    assert all(len(got[lv]) <= slots[lv] for lv in slots)
+    deepest = sorted(slots, reverse=True)
+    full = [lv for lv in deepest if len(got[lv]) == slots[lv]]
+    assert full == deepest[:len(full)]                     # no level skipped on the way down
+    one = [d for lv in deepest[:len(full)] for _, d in got[lv]]
+    assert all(len(d.signals) == 1 for d in one[:8])       # the one-signal dots wait longest
+    lv2 = sorted(p for p, _ in got[2])
+    assert lv2[0] < 60 and lv2[-1] > 240                  # a level's share spans the places
