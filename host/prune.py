@@ -44,31 +44,40 @@ def _restrict(op: int, ca: int | None, cb: int | None, same: bool) -> tuple[int,
     return new, "ab"
 
 
+_WIRING = ("ab", "a", "b", "const")
+
+
+def _fold_table() -> np.ndarray:
+    """[op, constant a + 1, constant b + 1, a == b] -> (new op, wiring index): _restrict for
+    every case, constants as 0/1 and -1 for a free input, so fold works on whole layers."""
+    t = np.zeros((N_OPS, 3, 3, 2, 2), dtype=np.int64)
+    for op in range(N_OPS):
+        for ca in (-1, 0, 1):
+            for cb in (-1, 0, 1):
+                for same in (0, 1):
+                    o, w = _restrict(op, None if ca < 0 else ca, None if cb < 0 else cb, bool(same))
+                    t[op, ca + 1, cb + 1, same] = o, _WIRING.index(w)
+    return t
+
+
+_FOLD = _fold_table()
+_AT00 = np.array([truth(op, 0, 0) for op in range(N_OPS)], dtype=np.int8)
+
+
 def fold(net: Netlist) -> tuple[Netlist, int]:
     """Propagate constants and tied inputs; returns (netlist, gates changed)."""
     const = np.full(net.inputs, -1, dtype=np.int8)  # inputs are never constant
     layers, changed = [], 0
     for layer in net.layers:
-        a, b, op = layer.a.copy(), layer.b.copy(), layer.op.copy()
-        new_const = np.full(layer.width, -1, dtype=np.int8)
-        for g in range(layer.width):
-            ca = int(const[a[g]]) if _DEP[op[g], 0] and const[a[g]] >= 0 else None
-            cb = int(const[b[g]]) if _DEP[op[g], 1] and const[b[g]] >= 0 else None
-            same = bool(a[g] == b[g])
-            o, wiring = _restrict(int(op[g]), ca, cb, same)
-            na, nb = a[g], b[g]
-            if wiring == "const":
-                na = nb = 0
-                new_const[g] = truth(o, 0, 0)
-            elif wiring == "a":
-                nb = na
-            elif wiring == "b":
-                na = nb
-            if (o, na, nb) != (op[g], a[g], b[g]):
-                changed += 1
-                op[g], a[g], b[g] = o, na, nb
-        layers.append(Layer(a, b, op))
-        const = new_const
+        a, b, op = layer.a, layer.b, layer.op.astype(np.int64)
+        ca = np.where(_DEP[op, 0], const[a], -1)
+        cb = np.where(_DEP[op, 1], const[b], -1)
+        o, w = _FOLD[op, ca + 1, cb + 1, (a == b).astype(np.int64)].T
+        na = np.where(w == 3, 0, np.where(w == 2, b, a)).astype(a.dtype)
+        nb = np.where(w == 3, 0, np.where(w == 1, a, b)).astype(b.dtype)
+        changed += int(((o != op) | (na != a) | (nb != b)).sum())
+        layers.append(Layer(na, nb, o.astype(layer.op.dtype)))
+        const = np.where(w == 3, _AT00[o], -1).astype(np.int8)
     return _with_layers(net, layers), changed
 
 
