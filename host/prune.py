@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from host.gates import N_OPS, depends, truth
+from host.gates import ANF, N_OPS, depends, truth
 from host.netlist import Layer, Netlist
 
 _DEP = np.array([depends(op) for op in range(N_OPS)], dtype=bool)  # [16, 2]
@@ -44,11 +44,12 @@ def _restrict(op: int, ca: int | None, cb: int | None, same: bool) -> tuple[int,
     return new, "ab"
 
 
-_WIRING = ("ab", "a", "b", "const")
+_AB, _A, _B, _CONST = range(4)     # _restrict's wiring, as fold's table holds it
+_WIRING = {"ab": _AB, "a": _A, "b": _B, "const": _CONST}
 
 
 def _fold_table() -> np.ndarray:
-    """[op, constant a + 1, constant b + 1, a == b] -> (new op, wiring index): _restrict for
+    """[op, constant a + 1, constant b + 1, a == b] -> (new op, wiring): _restrict for
     every case, constants as 0/1 and -1 for a free input, so fold works on whole layers."""
     t = np.zeros((N_OPS, 3, 3, 2, 2), dtype=np.int64)
     for op in range(N_OPS):
@@ -56,12 +57,11 @@ def _fold_table() -> np.ndarray:
             for cb in (-1, 0, 1):
                 for same in (0, 1):
                     o, w = _restrict(op, None if ca < 0 else ca, None if cb < 0 else cb, bool(same))
-                    t[op, ca + 1, cb + 1, same] = o, _WIRING.index(w)
+                    t[op, ca + 1, cb + 1, same] = o, _WIRING[w]
     return t
 
 
 _FOLD = _fold_table()
-_AT00 = np.array([truth(op, 0, 0) for op in range(N_OPS)], dtype=np.int8)
 
 
 def fold(net: Netlist) -> tuple[Netlist, int]:
@@ -73,11 +73,11 @@ def fold(net: Netlist) -> tuple[Netlist, int]:
         ca = np.where(_DEP[op, 0], const[a], -1)
         cb = np.where(_DEP[op, 1], const[b], -1)
         o, w = _FOLD[op, ca + 1, cb + 1, (a == b).astype(np.int64)].T
-        na = np.where(w == 3, 0, np.where(w == 2, b, a)).astype(a.dtype)
-        nb = np.where(w == 3, 0, np.where(w == 1, a, b)).astype(b.dtype)
+        na = np.where(w == _CONST, 0, np.where(w == _B, b, a)).astype(a.dtype)
+        nb = np.where(w == _CONST, 0, np.where(w == _A, a, b)).astype(b.dtype)
         changed += int(((o != op) | (na != a) | (nb != b)).sum())
         layers.append(Layer(na, nb, o.astype(layer.op.dtype)))
-        const = np.where(w == 3, _AT00[o], -1).astype(np.int8)
+        const = np.where(w == _CONST, ANF[o, 0], -1).astype(np.int8)   # ANF's k0 is f(0, 0)
     return _with_layers(net, layers), changed
 
 
