@@ -27,6 +27,7 @@ class Architecture:
     connections: str = "random"
     init: str = "gaussian"
     grid: tuple[int, int] | None = None   # (h, w) of the input image, for local wiring
+    window: int = 0                       # local wiring's reach in pixels (0: by the grid's size)
 
     def check(self) -> "Architecture":
         if not self.widths or any(w < 1 for w in self.widths):
@@ -49,7 +50,8 @@ class LogicNet(nn.Sequential):
         for k, w in enumerate(arch.widths):
             last = k == len(arch.widths) - 1
             layers.append(LogicLayer(prev, w, connections=arch.connections, init=arch.init,
-                                     generator=generator, grid=grid, groups=arch.classes if last else None))
+                                     generator=generator, grid=grid, groups=arch.classes if last else None,
+                                     window=arch.window))
             prev = w
         super().__init__(*layers, GroupSum(arch.classes, arch.tau))
         self.arch = arch

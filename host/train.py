@@ -69,7 +69,7 @@ def train(cfg: TrainConfig, out_dir: str | os.PathLike, progress: bool = True) -
     xte = torch.from_numpy(test_bits_np).float()
     yte = torch.from_numpy(ds.y_test)
     arch = Architecture(inputs=xte.shape[1], widths=[cfg.width] * cfg.layers, classes=ds.classes,
-                        tau=cfg.tau, connections=cfg.connections, init=cfg.init,
+                        tau=cfg.tau, connections=cfg.connections, init=cfg.init, window=cfg.window,
                         grid=ds.image_shape or (1, ds.x_train.shape[1]))
     model = LogicNet(arch, generator=gen)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)

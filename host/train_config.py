@@ -33,6 +33,8 @@ class TrainConfig:
     epochs: int = _option(60, "training epochs")
     connections: str = _option("random", "how gate inputs are drawn (local: from a window of the "
                                "image, for short wires on an FPGA)", choices=("random", "unique", "local"))
+    window: int = _option(0, "local wiring: each gate reads from +-N pixels of its place (0: a 14th "
+                          "of the image's side, at least 1)", metavar="N")
     init: str = _option("gaussian", "gate weight initialisation", choices=("gaussian", "residual"))
     shift: int = _option(0, "augment images with random shifts of up to N pixels", metavar="N")
     noise: float = _option(0.0, "augment with gaussian noise of this std on raw features")
@@ -60,7 +62,7 @@ class TrainConfig:
         for name in ("layers", "width", "levels", "batch_size", "epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{flag(name)} must be >= 1, got {getattr(self, name)}")
-        for name in ("shift", "noise", "threads"):
+        for name in ("shift", "noise", "threads", "window"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{flag(name)} must be >= 0, got {getattr(self, name)}")
         if self.lr <= 0 or self.tau <= 0:

@@ -160,16 +160,17 @@ def test_benchmark_baseline_computes_the_same():
 
 def test_local_connections_stay_in_their_window():
     """Local wiring: every node reads two distinct nodes of the layer before within +-r pixels
-    (r = 4 on 28 x 28), every input is read, the last layer's classes each span the image, and
-    the same generator seed gives the same wiring."""
+    (r = 2 on 28 x 28 by default, or `window`), every input is read, the last layer's classes
+    each span the image, and the same generator seed gives the same wiring."""
     from host.layers import local_positions
     grid = (28, 28)
-    a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
     pin, pout = local_positions(2352, grid), local_positions(8000, grid)
-    for src in (a.numpy(), b.numpy()):
-        dist = np.maximum(abs(pin[src] // 28 - pout // 28), abs(pin[src] % 28 - pout % 28))
-        assert dist.max() <= 4
-    assert (a != b).all() and len(set(a.tolist()) | set(b.tolist())) == 2352
+    for window, r in ((0, 2), (4, 4), (1, 1)):
+        a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid, window=window)
+        dist = [np.maximum(abs(pin[s] // 28 - pout // 28), abs(pin[s] % 28 - pout % 28)) for s in (a.numpy(), b.numpy())]
+        assert max(d.max() for d in dist) == r
+        assert (a != b).all() and len(set(a.tolist()) | set(b.tolist())) == 2352
+    a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
     a2, _ = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
     assert torch.equal(a, a2)
     # the last layer: 10 classes of 800, interleaved over the grid
@@ -179,3 +180,22 @@ def test_local_connections_stay_in_their_window():
     # a previous layer too narrow for the window: the window widens until it has two inputs
     a, b = make_connections(3, 50, "local", torch.Generator().manual_seed(1), (8, 8))
     assert (a != b).all() and a.max() < 3 and b.max() < 3
+
+
+def test_window_reaches_every_layer_of_the_model():
+    """`lgn train --window R` goes through the architecture to each layer's wiring (and so
+    into checkpoints, which store the architecture)."""
+    from host.layers import local_positions
+    from host.model import Architecture, LogicNet
+    grid = (28, 28)
+    for window in (0, 3):
+        arch = Architecture(inputs=784, widths=[1000, 1000], classes=10, tau=10.0, connections="local",
+                            grid=grid, window=window)
+        net = LogicNet(arch, generator=torch.Generator().manual_seed(0))
+        for k, layer in enumerate(net.logic_layers):
+            pin = local_positions(layer.in_dim, grid)
+            pout = local_positions(layer.out_dim, grid, 10 if k == len(net.logic_layers) - 1 else None)
+            src = torch.cat([layer.idx_a, layer.idx_b]).numpy()
+            dst = np.concatenate([pout, pout])
+            dist = np.maximum(abs(pin[src] // 28 - dst // 28), abs(pin[src] % 28 - dst % 28))
+            assert dist.max() == (window or 2), (window, k)
