@@ -158,21 +158,30 @@ def test_benchmark_baseline_computes_the_same():
     assert torch.allclose(bench.baseline16(x[:, layer.idx_a], x[:, layer.idx_b], w), layer(x), atol=1e-5)
 
 
+def _reach(a, b, in_dim, grid, groups=None):
+    """The farthest (in pixels, either axis) that a node of a local layer reads from."""
+    from host.layers import local_positions
+    w = grid[1]
+    pin = local_positions(in_dim, grid)
+    pout = np.tile(local_positions(len(a), grid, groups), 2)
+    src = np.concatenate([a.numpy(), b.numpy()])
+    return int(np.maximum(abs(pin[src] // w - pout // w), abs(pin[src] % w - pout % w)).max())
+
+
 def test_local_connections_stay_in_their_window():
     """Local wiring: every node reads two distinct nodes of the layer before within +-r pixels
     (r = 2 on 28 x 28 by default, or `window`), every input is read, the last layer's classes
     each span the image, and the same generator seed gives the same wiring."""
     from host.layers import local_positions
     grid = (28, 28)
-    pin, pout = local_positions(2352, grid), local_positions(8000, grid)
     for window, r in ((0, 2), (4, 4), (1, 1)):
         a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid, window=window)
-        dist = [np.maximum(abs(pin[s] // 28 - pout // 28), abs(pin[s] % 28 - pout % 28)) for s in (a.numpy(), b.numpy())]
-        assert max(d.max() for d in dist) == r
+        assert _reach(a, b, 2352, grid) == r
         assert (a != b).all() and len(set(a.tolist()) | set(b.tolist())) == 2352
-    a, b = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
+        if window == 0:
+            a0 = a
     a2, _ = make_connections(2352, 8000, "local", torch.Generator().manual_seed(0), grid)
-    assert torch.equal(a, a2)
+    assert torch.equal(a0, a2)
     # the last layer: 10 classes of 800, interleaved over the grid
     last = local_positions(8000, grid, groups=10).reshape(10, 800)
     for rows in last:
@@ -185,7 +194,6 @@ def test_local_connections_stay_in_their_window():
 def test_window_reaches_every_layer_of_the_model():
     """`lgn train --window R` goes through the architecture to each layer's wiring (and so
     into checkpoints, which store the architecture)."""
-    from host.layers import local_positions
     from host.model import Architecture, LogicNet
     grid = (28, 28)
     for window in (0, 3):
@@ -193,9 +201,5 @@ def test_window_reaches_every_layer_of_the_model():
                             grid=grid, window=window)
         net = LogicNet(arch, generator=torch.Generator().manual_seed(0))
         for k, layer in enumerate(net.logic_layers):
-            pin = local_positions(layer.in_dim, grid)
-            pout = local_positions(layer.out_dim, grid, 10 if k == len(net.logic_layers) - 1 else None)
-            src = torch.cat([layer.idx_a, layer.idx_b]).numpy()
-            dst = np.concatenate([pout, pout])
-            dist = np.maximum(abs(pin[src] // 28 - dst // 28), abs(pin[src] % 28 - dst % 28))
-            assert dist.max() == (window or 2), (window, k)
+            groups = 10 if k == len(net.logic_layers) - 1 else None
+            assert _reach(layer.idx_a, layer.idx_b, layer.in_dim, grid, groups) == (window or 2), (window, k)
