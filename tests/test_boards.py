@@ -112,7 +112,7 @@ def test_board_flash_dry_run_and_missing_tool(tmp_path, monkeypatch):
     assert r.code == 2 and "vivado -mode batch" in r.err
 
 
-@pytest.mark.slow(seconds=150)
+@pytest.mark.slow(seconds=185)
 @pytest.mark.needs("yowasp")
 def test_board_build_makes_a_bitstream(tmp_path):
     """The whole recipe (yosys, nextpnr-ecp5 with the constraints, ecppack) on the 12F with a

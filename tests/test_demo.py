@@ -5,7 +5,7 @@ import pytest
 from tests.helpers import lgn
 
 
-@pytest.mark.slow(seconds=125)
+@pytest.mark.slow(seconds=255)
 @pytest.mark.needs("verilator")
 def test_demo_tells_the_story(tmp_path):
     out = tmp_path / "demo"

@@ -20,7 +20,7 @@ from hil.session import LinkError, Session
 from hil.transport import Transport
 from rtl import protocol as P
 
-pytestmark = pytest.mark.slow(seconds=150)   # (the whole file's time on a fresh clone, for scheduling)
+pytestmark = pytest.mark.slow(seconds=140)   # (the whole file's time on a fresh clone, for scheduling)
 
 def fuzz(n: int):
     return settings(max_examples=n, deadline=None, derandomize=True, database=None,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.rtl_tb import build
 
-pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow(seconds=70)]
+pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow(seconds=50)]
 
 MODULE = "lgn_axi_top_cocotb"
 

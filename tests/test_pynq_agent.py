@@ -16,7 +16,7 @@ from rtl import protocol as P
 from tests.helpers import ROOT, closed_by_peer, lgn, raw_socket, read_line
 
 TOKEN = "T0ken"
-pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow(seconds=40)]
+pytestmark = [pytest.mark.needs("verilator"), pytest.mark.slow(seconds=45)]
 
 
 @pytest.fixture(scope="module")

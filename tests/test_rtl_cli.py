@@ -18,7 +18,7 @@ from rtl.gen_verilog import generate, module_name
 from rtl.part import Part
 from tests.helpers import lgn
 
-pytestmark = pytest.mark.slow(seconds=190)   # (the whole file's time on a fresh clone, for scheduling)
+pytestmark = pytest.mark.slow(seconds=150)   # (the whole file's time on a fresh clone, for scheduling)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

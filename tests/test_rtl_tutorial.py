@@ -23,6 +23,7 @@ def test_tutorial_lists_the_steps():
     assert any(c.startswith("lgn synth") and "ulx3s-85f" in c for c in cmds)
 
 
+@pytest.mark.slow(seconds=120)
 @pytest.mark.needs("verilator", "yowasp")
 def test_tutorial_commands_run(tmp_path):
     outputs, stderr = {}, {}

@@ -20,7 +20,8 @@ from rtl import compiled_sim
 from rtl.gen_verilog import generate
 from tests.helpers import lgn
 
-pytestmark = pytest.mark.needs("verilator")
+pytestmark = [pytest.mark.needs("verilator"),
+              pytest.mark.slow(seconds=555)]   # (the whole file's time on a fresh clone, for scheduling)
 DATA = Path(__file__).resolve().parent / "data"
 N_RANDOM = 220
 # (classes, group size) of random netlists with large groups
@@ -167,8 +168,7 @@ def _trained(name):
     ("digits", 1, "portable"),
     ("digits", 1, "ecp5"),
     ("mnist5k-2000", 2, "ecp5"),
-    # mnist5k (32,000 gates) takes about two minutes of Verilator build on its own
-    pytest.param("mnist5k", 4, "portable", marks=pytest.mark.slow(seconds=245)),
+    ("mnist5k", 4, "portable"),   # 32,000 gates: about two minutes of Verilator build
 ])
 def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The

@@ -24,7 +24,7 @@ def test_tutorial_images_exist():
         assert (DOC.parent / img).stat().st_size > 5000, img
 
 
-@pytest.mark.slow(seconds=290)
+@pytest.mark.slow(seconds=330)
 @pytest.mark.needs("verilator")
 def test_tutorial_commands_run(tmp_path):
     out = {}

@@ -9,7 +9,7 @@ from boards.registry import get
 from host.netlist import random_netlist
 from tests.helpers import lgn
 
-pytestmark = pytest.mark.slow(seconds=30)   # (a model build)
+pytestmark = pytest.mark.slow(seconds=65)   # (a model build)
 
 URL = "sim?top=ulx3s-12f"
 

@@ -17,7 +17,8 @@ from host.netlist import Netlist, random_netlist
 from host.softmodel import SoftModel
 from rtl import protocol as P
 
-pytestmark = pytest.mark.needs("verilator")
+pytestmark = [pytest.mark.needs("verilator"),
+              pytest.mark.slow(seconds=65)]   # (the whole file's time on a fresh clone, for scheduling)
 DATA = Path(__file__).resolve().parent / "data"
 
 
