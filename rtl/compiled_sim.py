@@ -24,6 +24,9 @@ from rtl.verilator import BuildError, CocotbBuild, ToolchainError, cocotb_build
 TOP = "lgn_tb_top"
 CARRIES = ("portable", "ecp5")
 CCU2C_MODEL = Path(__file__).resolve().parent / "hdl" / "sim" / "CCU2C.v"
+DP16KD_MODEL = CCU2C_MODEL.with_name("DP16KD.v")
+TRELLIS_FF_MODEL = CCU2C_MODEL.with_name("TRELLIS_FF.v")
+ECP5_MODELS = (CCU2C_MODEL, DP16KD_MODEL, TRELLIS_FF_MODEL)   # the ECP5 cells the compiled RTL instantiates
 
 
 class SimError(RuntimeError):
@@ -54,8 +57,8 @@ def build(designs: list[RtlDesign], waves: str | None = None, quiet: bool = True
           fast_compile: bool = True, carry: str = "portable") -> CocotbBuild:
     """One Verilator model for all `designs` (rtl.verilator builds it, or takes it from the
     cache when the same designs were built before). `carry`: "portable" simulates the
-    popcount adders as Verilog `+`; "ecp5" simulates the CCU2C chains `lgn synth` builds for
-    the ECP5, with a model of that cell (rtl/hdl/sim/CCU2C.v)."""
+    popcount adders as Verilog `+`; "ecp5" simulates the CCU2C chains, DP16KD tables and
+    flip-flop cells `lgn synth` builds for the ECP5, with models of those cells (ECP5_MODELS)."""
     if carry not in CARRIES:
         raise ValueError(f"carry must be one of {', '.join(CARRIES)}, got {carry!r}")
     tops = [d.top for d in designs]
@@ -65,7 +68,7 @@ def build(designs: list[RtlDesign], waves: str | None = None, quiet: bool = True
     texts[f"{TOP}.v"] = wrapper_verilog(designs)
     args = ["-Wno-fatal", "-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL"]
     if carry == "ecp5":
-        texts[CCU2C_MODEL.name] = CCU2C_MODEL.read_text()
+        texts.update((m.name, m.read_text()) for m in ECP5_MODELS)
         args.append(f"-D{ECP5_DEFINE}")
     if waves == "fst":
         if not any(Path(p, "lz4.h").exists() for p in ("/usr/include", "/usr/local/include")):

@@ -21,9 +21,20 @@ is a run of CCU2C halves (`LGN_ECP5_CARRY` defined, as `lgn synth` does for that
 So a leaf (carry half + position half, one CCU2C) counts three gates of the last layer,
 six signals, against three LUT4s for the gates and two for a full adder built from LUTs.
 
-Several adders share one chain, at most MAX_CHAIN CCU2Cs long. Without the define, each
-adder is a Verilog `+` of the same dots (Verilator, Icarus, synth_xilinx's CARRY4);
-both forms compute the same sums, and the tests run both against the software model.
+Several adders share one chain, at most MAX_CHAIN CCU2Cs long (TABLE_CHAIN with tables).
+Without the define, each adder is a Verilog `+` of the same dots (Verilator, Icarus,
+synth_xilinx's CARRY4); both forms compute the same sums, and the tests run both against the software model.
+
+Leaves can also be *tables* (`rom_ports` > 0): up to ROM_MAX dots over at most ROM_BITS
+signals, counted by a look-up table of 2,048 4-bit words. On the ECP5 a table is one port
+of a DP16KD block RAM in 4K x 4 mode (two tables per block, the top address bit telling
+them apart), so a table costs no LUT at all; the portable form is the sum of the same
+dots. Block RAMs sit in rows of their own, and a class's tables end up far apart: each
+table registers its own copy of its address bits in the fabric (a fan-out net from a gate
+layer to block RAMs across the die was the slowest path) and its output once more (a route
+from a block RAM to a carry chain across the die was the next one), so the first adder
+level comes two clocks later than without tables. Each class takes its first dots (netlist
+order) on tables while it has ports (rom_ports // classes), the rest on carry-chain leaves.
 
 A dot's role (pair, first or second operand, carry-in) is chosen by its kind, but within
 each role the dots are dealt out in netlist order, and each level pairs numbers that lie
@@ -41,6 +52,11 @@ from dataclasses import dataclass, field
 from host.gates import truth, verilog_expr
 
 MAX_CHAIN = 20          # CCU2Cs per carry chain: a longer chain is one long path for timing
+TABLE_CHAIN = 6         # with tables the adders are few: short chains cost almost nothing
+ROM_BITS = 11           # address bits of a table: half of a DP16KD's 4K x 4 words
+ROM_MAX = 15            # dots per table: its 4-bit words count at most 15
+# a flip-flop cell as yosys maps `q <= d` (no enable, no reset) on the ECP5
+TRELLIS_FF_PARAMS = '.GSR("DISABLED"), .CEMUX("1"), .CLKMUX("CLK"), .LSRMUX("LSR"), .REGSET("RESET")'
 BLOCK = 16              # numbers of a level sorted by size before pairing, in place order
 ECP5_DEFINE = "LGN_ECP5_CARRY"
 
@@ -84,6 +100,54 @@ class Dot:
 def sig(name: str) -> Dot:
     """A plain signal as a dot (an adder's operand bit)."""
     return Dot.wire(name)
+
+
+# -- tables (block RAM) ----------------------------------------------------------------------
+@dataclass
+class Rom:
+    """A leaf counted by a table: the sum of `dots`, whose signals are the address bits."""
+    dots: list[Dot]
+    addr: list[str]
+    pins: list[str] = field(default_factory=list)   # its own register of `addr`
+    out: list[str] = field(default_factory=list)
+
+    def word(self, w: int) -> int:
+        bit = {s: (w >> i) & 1 for i, s in enumerate(self.addr)}
+        return sum(d.at(bit.get(d.a, 0), bit.get(d.b, 0)) for d in self.dots)
+
+
+def rom_split(dots: list[Dot], ports: int) -> tuple[list[Rom], int]:
+    """The first dots, in order, on at most `ports` tables (each while its signals fit);
+    returns the tables and how many dots they took."""
+    roms: list[Rom] = []
+    cur: list[Dot] = []
+    sigs: list[str] = []
+    if ports <= 0:
+        return roms, 0
+    for k, d in enumerate(dots):
+        new = [s for s in dict.fromkeys(d.signals) if s not in sigs]
+        if cur and (len(sigs) + len(new) > ROM_BITS or len(cur) == ROM_MAX):
+            roms.append(Rom(cur, sigs))
+            cur, sigs = [], []
+            new = list(dict.fromkeys(d.signals))
+            if len(roms) == ports:
+                return roms, k
+        cur.append(d)
+        sigs += new
+    if cur:
+        roms.append(Rom(cur, sigs))
+    return roms, len(dots)
+
+
+def initvals(tables: list[list[int]]) -> list[int]:
+    """DP16KD INITVAL_00..3F for 4-bit words (4,096 in all; `tables` of 2,048 words each
+    fill it from word 0), in yosys's layout for that width: word w at bit 20 (w // 4) +
+    4 (w % 4) + (w % 4 >= 2), in rows of 18 bits padded to 20, 16 rows per INITVAL."""
+    words = [v for t in tables for v in t]
+    bits = 0
+    for w, v in enumerate(words):
+        bits |= v << (20 * (w >> 2) + 4 * (w & 3) + ((w & 3) >= 2))
+    return [(bits >> (320 * j)) & ((1 << 320) - 1) for j in range(64)]
 
 
 # -- the adder tree of one class --------------------------------------------------------------
@@ -306,6 +370,7 @@ class _Emitter:
         self.portable: list[str] = []  # `+` adders (define not set)
         self.unused: list[str] = []    # CCU2C outputs nothing reads
         self.pending: list[Adder] = []  # adders not laid on chains yet
+        self.roms: list[Rom] = []       # tables, two to a DP16KD (define set)
         self.n_cc = 0
 
     def delayed(self, s: str, depth: int) -> str:
@@ -339,9 +404,60 @@ class _Emitter:
             self.portable.append(f"    assign {tag}_a{k} = {' + '.join(terms)};")
         self.pending += adders
 
-    def chains(self, tag: str) -> None:
+    def tables(self, tag: str, roms: list[Rom]) -> None:
+        """Leaves counted by tables -> result wires `out`, three clocks after `bits`: the
+        table's own copy of its address bits (`pins`), then the block RAM's address and
+        output registers (portable form: two registers after the sum)."""
+        for k, rom in enumerate(roms):
+            w = len(rom.dots).bit_length()
+            nm = f"{tag}_r{k}"
+            rom.out = [f"{nm}[{i}]" for i in range(w)]
+            rom.pins = [f"{nm}_a[{i}]" for i in range(len(rom.addr))]
+            self.lines.append(f"    wire [{w - 1}:0] {nm};")
+            if rom.addr:    # flip-flop cells on the ECP5: yosys merges registers of one signal
+                src = [a.replace("taps[", "bits[") for a in rom.addr]
+                self.lines.append(f"    wire [{len(src) - 1}:0] {nm}_a;")
+                self.portable += [f"    reg [{len(src) - 1}:0] {nm}_aq;",
+                                  f"    always @(posedge clk) {nm}_aq <= {{{', '.join(reversed(src))}}};",
+                                  f"    assign {nm}_a = {nm}_aq;"]
+                # (M, the preload input, is left open: nextpnr's packer feeds DI through it)
+                self.ecp5 += [f"    TRELLIS_FF #({TRELLIS_FF_PARAMS}) {nm}_f{i} (.CLK(clk), .LSR(1'b0), "
+                              f".CE(1'b1), .DI({a}), .Q({nm}_a[{i}]));" for i, a in enumerate(src)]
+            ren = dict(zip(rom.addr, rom.pins))
+            exprs = [Dot(d.tt, ren.get(d.a), ren.get(d.b)).expr() for d in rom.dots]
+            terms = [e if w == 1 else f"{{{w - 1}'b0, {e}}}" for e in exprs]
+            self.portable += [f"    reg [{w - 1}:0] {nm}_q, {nm}_o;",
+                              f"    always @(posedge clk) {nm}_q <= {' + '.join(terms)};",
+                              f"    always @(posedge clk) {nm}_o <= {nm}_q;",
+                              f"    assign {nm} = {nm}_o;"]
+        self.roms += roms
+
+    def brams(self) -> None:
+        """The tables on DP16KDs: port A reads words 0-2047, port B words 2048-4095, each
+        from its `pins`, through the block's output register."""
+        for j in range(0, len(self.roms), 2):
+            pair = self.roms[j:j + 2]
+            tables = [[r.word(w) for w in range(1 << ROM_BITS)] for r in pair]
+            params = [f'.DATA_WIDTH_{p}(4), .REGMODE_{p}("OUTREG"), .CSDECODE_{p}("0b000"), '
+                      f'.WRITEMODE_{p}("NORMAL")' for p in "AB"]
+            params += ['.GSR("DISABLED"), .RESETMODE("SYNC"), .ASYNC_RESET_RELEASE("SYNC")']
+            params += [f".INITVAL_{k:02X}(320'h{v:080X})" for k, v in enumerate(initvals(tables))]
+            pins = []
+            for p, rom, top in zip("AB", pair + [None], ("1'b0", "1'b1")):
+                ad = list(rom.pins) if rom else []
+                ad = ["1'b0", "1'b0"] + ad + ["1'b0"] * (ROM_BITS - len(ad)) + [top]
+                do = list(rom.out) if rom else []
+                do += [self._unused(f"bram{j // 2}_do{p}{i}") for i in range(len(do), 4)]
+                pins += [f".CLK{p}(clk)", f".CE{p}(1'b1)", f".OCE{p}(1'b1)", f".WE{p}(1'b0)",
+                         f".RST{p}(1'b0)"] + [f".CS{p}{i}(1'b0)" for i in range(3)]
+                pins += [f".AD{p}{i}({a})" for i, a in enumerate(ad)]
+                pins += [f".DO{p}{i}({o})" for i, o in enumerate(do)]
+            self.ecp5.append("    DP16KD #(" + ",\n        ".join(params) + f") bram{j // 2} (")
+            self.ecp5.append("        " + ", ".join(pins) + ");")
+
+    def chains(self, tag: str, longest: int = MAX_CHAIN) -> None:
         """Lay the adders made since the last call (one class, every level: the registers
-        between levels are outside the chains) on chains of at most MAX_CHAIN CCU2Cs. A carry
+        between levels are outside the chains) on chains of at most `longest` CCU2Cs. A carry
         half sits between two adders where the first one's carry out can be 1 or the second
         one has a carry-in."""
         adders, self.pending = self.pending, []
@@ -358,16 +474,16 @@ class _Emitter:
             order, prev, n = [], None, 0
             for ad in list(adders):
                 inc, end = size(ad, prev)
-                if not order or n + inc + end <= 2 * MAX_CHAIN:
+                if not order or n + inc + end <= 2 * longest:
                     order.append(ad)
                     adders.remove(ad)
                     prev, n = ad, n + inc
-                if n + 2 > 2 * MAX_CHAIN:
+                if n + 2 > 2 * longest:
                     break
             if (n + size(prev, None)[1]) % 2:
                 for ad in adders:
                     inc, end = size(ad, prev)
-                    if (n + inc + end) % 2 == 0 and n + inc + end <= 2 * MAX_CHAIN:
+                    if (n + inc + end) % 2 == 0 and n + inc + end <= 2 * longest:
                         order.append(ad)
                         adders.remove(ad)
                         break
@@ -455,31 +571,47 @@ def _position_half(x: Dot | None, y: Dot | None, out: str) -> _Half:
 
 
 # -- the module --------------------------------------------------------------------------------
-def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> tuple[list[str], dict]:
+def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int,
+         rom_ports: int = 0) -> tuple[list[str], dict]:
     """`<name>_groupsum`: `bits` (the signals the dots read, `taps[i]` once registered) ->
-    scores and best class.
-    Returns its lines and facts: stages, popcount_levels, argmax_levels, ccu2c, materialized."""
+    scores and best class; up to `rom_ports` tables among the leaves.
+    Returns its lines and facts: stages, popcount_levels, argmax_levels, ccu2c, brams,
+    table_bits (dots counted by tables), materialized."""
     C, G = len(classes), len(classes[0])
     em = _Emitter()
     # the taps get a register of their own here: the gate layers' registers are spread over
     # the die, and a carry chain after a long route was the slowest path
-    unread = not any(d.signals for ds in classes for d in ds)   # every counted bit constant
+    # (unread when every counted bit is constant or on a table, which registers its own)
+    unread = rom_ports >= C or not any(d.signals for ds in classes for d in ds)
     em.lines += (["    /* verilator lint_off UNUSEDSIGNAL */"] if unread else []) + [
         f"    reg [{n_bits - 1}:0] taps;", "    always @(posedge clk) taps <= bits;"] + (
         ["    /* verilator lint_on UNUSEDSIGNAL */"] if unread else [])
     roots, depths, n_mat, n_leaves = [], [], 0, 0
     for c, dots in enumerate(classes):
-        t = tree(dots, f"c{c}")
+        roms, n_rom = rom_split(dots, rom_ports // C)
+        t = tree(dots[n_rom:], f"c{c}") if n_rom < G else Tree([], [], [])
         for k, d in enumerate(t.materialized):
             em.lines.append(f"    wire c{c}_m{k} = {d.expr()};  // a two-signal dot that is 1 at (0, 0)")
         n_mat += len(t.materialized)
-        places, leaves = [p for p, _ in t.leaves], [lf for _, lf in t.leaves]
+        at, placed = 0, []
+        for rom in roms:
+            placed.append((at + (len(rom.dots) - 1) / 2, ("rom", rom, len(rom.dots))))
+            at += len(rom.dots)
+        placed += [(n_rom + p, lf) for p, lf in t.leaves]
+        places, leaves = [p for p, _ in placed], [lf for _, lf in placed]
         n_leaves += len(leaves)
         tag = f"c{c}_l1"
+        em.tables(tag, roms)
         em.adders(tag, [lf[1] for lf in leaves if lf[0] == "adder"])
         cur, maxes = _register(em, tag, leaves)
+        lead = 2 * bool(roms)   # clocks the tables add before the first adder level
+        if roms:    # block RAMs sit in rows of their own, far from the adders: their outputs
+            # get a register in the fabric, the other leaves (a clock earlier) two
+            cur, maxes = _register(em, f"c{c}_l1o", [
+                ("keep", b if lf[0] == "rom" else [em.delayed(x, 1) for x in b], m)
+                for b, m, lf in zip(cur, maxes, leaves)])
         levels = merge_levels(len(leaves))
-        cins = _cins_by_level(levels, t.cins)
+        cins = _cins_by_level(levels, [(n_rom + p, d) for p, d in t.cins])
         for lv, merges in enumerate(levels, start=2):
             tag = f"c{c}_l{lv}"
             order = _near_like(maxes, places)
@@ -494,7 +626,7 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
                     continue
                 i, j = m
                 cin = next(got)
-                cin = em.dot_at(cin, lv - 1) if cin is not None else None
+                cin = em.dot_at(cin, lv - 1 + lead) if cin is not None else None
                 total = min(maxes[i] + maxes[j] + (cin is not None), G)
                 ad = Adder([sig(s) for s in cur[i]], [sig(s) for s in cur[j]], cin, total.bit_length())
                 ads.append(ad)
@@ -503,9 +635,9 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
             em.adders(tag, ads)
             cur, maxes = _register(em, tag, nums)
         assert len(cur) == 1
-        em.chains(f"c{c}")
+        em.chains(f"c{c}", TABLE_CHAIN if roms else MAX_CHAIN)
         roots.append(cur[0])
-        depths.append(1 + len(levels))
+        depths.append(1 + lead + len(levels))
     depth = max(depths)
     # classes whose trees came out shallower wait for the others
     roots = [[em.delayed(b, depth - dp) for b in r] for r, dp in zip(roots, depths)]
@@ -521,6 +653,7 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
     body = em.lines
     out = head + body
     out.append(f"`ifdef {ECP5_DEFINE}")
+    em.brams()
     out += em.ecp5
     if em.unused:
         out.append("    /* verilator lint_off UNUSEDSIGNAL */")
@@ -537,14 +670,19 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int) -> 
     out += am
     out.append("endmodule")
     return out, {"stages": 1 + depth + 2 * alevels, "popcount_levels": depth, "argmax_levels": alevels,
-                 "ccu2c": em.n_cc, "materialized": n_mat}
+                 "ccu2c": em.n_cc, "brams": -(-len(em.roms) // 2),
+                 "table_bits": sum(len(r.dots) for r in em.roms), "materialized": n_mat}
 
 
 def _register(em: _Emitter, tag: str, nums: list) -> tuple[list[list[str]], list[int]]:
     """One pipeline register over a level's numbers; returns their registered bits and maxima."""
-    srcs, widths, maxes = [], [], []
+    srcs, widths, maxes, direct = [], [], [], []
     for n in nums:
-        if n[0] == "dot":   # a leaf of one dot: its LUT goes straight to the register
+        direct.append(n[0] == "rom")
+        if n[0] == "rom":   # registered in its block RAM (portable form: its own register)
+            srcs.append(n[1].out)
+            maxes.append(n[2])
+        elif n[0] == "dot":   # a leaf of one dot: its LUT goes straight to the register
             srcs.append([n[1].expr()])
             maxes.append(1)
         elif n[0] == "keep":
@@ -554,14 +692,15 @@ def _register(em: _Emitter, tag: str, nums: list) -> tuple[list[list[str]], list
             srcs.append(n[1].out)
             maxes.append(n[2])
         widths.append(len(srcs[-1]))
-    flat = [s for src in srcs for s in src]
-    em.lines.append(f"    reg [{len(flat) - 1}:0] {tag};")
-    rows = [", ".join(flat[::-1][i:i + 8]) for i in range(0, len(flat), 8)]
-    em.lines.append(f"    always @(posedge clk) {tag} <= {{\n        " + ",\n        ".join(rows) + "};")
+    flat = [s for src, dr in zip(srcs, direct) if not dr for s in src]
+    if flat:
+        em.lines.append(f"    reg [{len(flat) - 1}:0] {tag};")
+        rows = [", ".join(flat[::-1][i:i + 8]) for i in range(0, len(flat), 8)]
+        em.lines.append(f"    always @(posedge clk) {tag} <= {{\n        " + ",\n        ".join(rows) + "};")
     out, k = [], 0
-    for w in widths:
-        out.append([f"{tag}[{k + i}]" for i in range(w)])
-        k += w
+    for src, w, dr in zip(srcs, widths, direct):
+        out.append(list(src) if dr else [f"{tag}[{k + i}]" for i in range(w)])
+        k += 0 if dr else w
     return out, maxes
 
 

@@ -96,6 +96,8 @@ class RtlDesign:
     const_gates: int                  # gates that became constants
     counted_bits: int = 0             # last-layer outputs GroupSum counts
     folded_gates: int = 0             # two-input gates computed inside GroupSum's adders
+    brams: int = 0                    # ECP5 DP16KDs holding GroupSum's tables
+    table_bits: int = 0               # counted bits those tables count
     prune_report: dict = field(default_factory=dict)
 
     @property
@@ -107,7 +109,8 @@ class RtlDesign:
                 "gates": self.gates, "gates_after_prune": self.gates_pruned,
                 "logic_gates": self.logic_gates, "wire_gates": self.wire_gates,
                 "const_gates": self.const_gates, "counted_bits": self.counted_bits,
-                "folded_gates": self.folded_gates, "score_width": self.score_width,
+                "folded_gates": self.folded_gates, "brams": self.brams, "table_bits": self.table_bits,
+                "score_width": self.score_width,
                 "class_width": self.class_width, "layer_stages": self.layer_stages,
                 "groupsum_stages": self.groupsum_stages}
 
@@ -130,9 +133,12 @@ def module_name(text: str) -> str:
 
 
 def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune: bool = True,
-             source: str | None = None) -> RtlDesign:
+             source: str | None = None, brams: int = 0) -> RtlDesign:
     """Verilog for `net`. `register_every` = gate layers per pipeline stage (>= 1);
-    the last layer is always followed by a register. `source` names the netlist in the header."""
+    the last layer is always followed by a register. `source` names the netlist in the header.
+    `brams`: block RAMs (ECP5 DP16KD, two tables each) GroupSum may count bits with."""
+    if brams < 0:
+        raise ValueError(f"brams must be >= 0, got {brams}")
     if register_every < 1:
         raise ValueError(f"register_every must be >= 1, got {register_every}")
     net.validate()
@@ -141,7 +147,7 @@ def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune
     report: dict = {}
     if prune:
         net, report = prune_netlist(net)
-    g = _Builder(net, register_every)
+    g = _Builder(net, register_every, 2 * brams)
     g.build()
     text = g.emit(name, source=source, gates_in=gates_in, report=report)
     return RtlDesign(verilog=text, top=name, inputs=net.inputs, classes=net.classes,
@@ -149,7 +155,8 @@ def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune
                      layer_stages=g.layer_stages, groupsum_stages=g.gs_stages,
                      register_every=register_every, gates=gates_in, gates_pruned=net.gates,
                      logic_gates=g.n_logic, wire_gates=g.n_wire, const_gates=g.n_const,
-                     counted_bits=net.outputs, folded_gates=g.n_folded, prune_report=report)
+                     counted_bits=net.outputs, folded_gates=g.n_folded, brams=g.brams,
+                     table_bits=g.table_bits, prune_report=report)
 
 
 def _concat(items: list[str], indent: str, per_line: int = 16) -> str:
@@ -161,8 +168,8 @@ def _concat(items: list[str], indent: str, per_line: int = 16) -> str:
 
 
 class _Builder:
-    def __init__(self, net: Netlist, register_every: int):
-        self.net, self.k = net, register_every
+    def __init__(self, net: Netlist, register_every: int, rom_ports: int = 0):
+        self.net, self.k, self.rom_ports = net, register_every, rom_ports
         self.sw = max(1, net.group_size.bit_length())           # score width
         self.cw = max(1, (net.classes - 1).bit_length())        # class index width
         self.n_logic = self.n_wire = self.n_const = 0
@@ -338,8 +345,9 @@ class _Builder:
         body.append(f"    assign out_bits = {_concat(list(reversed(outs)), '        ')};")
 
         used_inputs = sum(1 for i in range(net.inputs) if ("in", i) in live)
-        gs_text, facts = gen_groupsum.emit(name, w, self.dots(), self.sw, self.cw)
+        gs_text, facts = gen_groupsum.emit(name, w, self.dots(), self.sw, self.cw, self.rom_ports)
         self.gs_stages = facts["stages"]
+        self.brams, self.table_bits = facts["brams"], facts["table_bits"]
         self.popcount_levels, self.argmax_levels = facts["popcount_levels"], facts["argmax_levels"]
         self.latency = self.layer_stages + self.gs_stages
 

@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: MIT
 """The shape of GroupSum's adder tree (rtl/gen_groupsum.py), in Python: the leaves and
 carry-ins count every bit once, each leaf counts neighbours in netlist order, and the
-carry-ins go to the deepest merges first. The Verilog itself is tested bit for bit in
-test_rtl_verify."""
+carry-ins go to the deepest merges first; tables take the first dots in order, within their
+address bits and word size, and their words are the dots' sums. The Verilog itself is
+tested bit for bit in test_rtl_verify."""
 import re
 
 import numpy as np
 import pytest
 
-from rtl.gen_groupsum import Dot, _cins_by_level, _take, merge_levels, tree
+from rtl.gen_groupsum import ROM_BITS, ROM_MAX, Dot, _cins_by_level, _take, merge_levels, rom_split, tree
 
 
 def _dots(rng, n):
@@ -97,3 +98,19 @@ def test_carry_ins_go_deepest_first_and_spread():
     assert all(len(d.signals) == 1 for d in one[:8])       # the one-signal dots wait longest
     lv2 = sorted(p for p, _ in got[2])
     assert lv2[0] < 60 and lv2[-1] > 240                  # a level's share spans the places
+
+
+@pytest.mark.parametrize("n,ports", [(1, 1), (7, 1), (40, 2), (200, 3), (200, 100), (13, 0)])
+def test_tables_take_the_first_dots_and_sum_them(n, ports):
+    rng = np.random.default_rng(n + ports)
+    dots = _dots(rng, n)
+    roms, taken = rom_split(dots, ports)
+    assert len(roms) <= ports and sum(len(r.dots) for r in roms) == taken
+    assert [d for r in roms for d in r.dots] == dots[:taken]          # in order, each once
+    assert taken == n or len(roms) == ports
+    for r in roms:
+        assert 0 < len(r.dots) <= ROM_MAX and len(r.addr) <= ROM_BITS
+        assert len(set(r.addr)) == len(r.addr) and {s for d in r.dots for s in d.signals} <= set(r.addr)
+        for w in rng.integers(0, 1 << ROM_BITS, 50):
+            env = {a: (int(w) >> i) & 1 for i, a in enumerate(r.addr)}
+            assert r.word(int(w)) == sum(d.at(env.get(d.a, 0), env.get(d.b, 0)) for d in r.dots)

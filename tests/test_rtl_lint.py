@@ -2,12 +2,12 @@
 """Portability of the generated Verilog: `verilator --lint-only -Wall` clean, read by yosys
 without a single warning, and compiled by Icarus (`iverilog -g2012`) where it is installed;
 the first and the last in both forms of the popcount (portable `+`, and the ECP5's CCU2C
-chains with rtl/hdl/sim/CCU2C.v).
+chains and DP16KD tables with their models, compiled_sim.ECP5_MODELS).
 
 Checked on generated designs of every awkward shape (one class, width-1 layers, deep
 narrow nets, constant outputs, unpruned netlists, each register spacing, a digits-sized
-random net) and on the Verilog the tools add around them (the Verilator test wrapper and
-the synthesis harness).
+random net, tables for every bit or for some) and on the Verilog the tools add around them
+(the Verilator test wrapper and the synthesis harness).
 """
 import shutil
 import subprocess
@@ -31,6 +31,8 @@ def _designs():
     for i, (inputs, widths, classes, k) in enumerate(shapes):
         net = random_netlist(rng, inputs, widths, classes)
         out.append(generate(net, name=f"lint{i}", register_every=k, prune=(i != 2)))
+        if i in (3, 5):   # GroupSum's tables in block RAM: for every bit, and for some of them
+            out.append(generate(net, name=f"lint{i}_bram", register_every=k, brams=5 if i == 3 else 30))
     # every last-layer bit constant: no registers in the gate layers at all
     const = Netlist(inputs=4, layers=[Layer(np.array([0, 1], np.int32), np.array([1, 2], np.int32),
                                             np.array([0, 15], np.uint8))], classes=2)
@@ -62,8 +64,8 @@ def test_verilator_lint_wall(sources):
         r = run_verilator(["--lint-only", "-Wall", str(p), "--top-module", top], check=False)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, r.stderr[:2000])
         # the ECP5 form: CCU2C chains, with the cell's simulation model
-        r = run_verilator(["--lint-only", "-Wall", f"-D{ECP5_DEFINE}", str(p), str(compiled_sim.CCU2C_MODEL),
-                           "--top-module", top], check=False)
+        r = run_verilator(["--lint-only", "-Wall", f"-D{ECP5_DEFINE}", str(p),
+                           *map(str, compiled_sim.ECP5_MODELS), "--top-module", top], check=False)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, "ecp5", r.stderr[:2000])
     # the harness and the test wrapper, with the designs they instantiate
     r = run_verilator(["--lint-only", "-Wall", str(h), str(files[3][0]), "--top-module", synth.HARNESS],
@@ -82,7 +84,7 @@ def test_iverilog_compiles(sources, tmp_path):
                            capture_output=True, text=True)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, r.stderr[:2000])
         r = subprocess.run(["iverilog", "-g2012", "-Wall", f"-D{ECP5_DEFINE}", "-s", top, "-o",
-                            str(tmp_path / "a.vvp"), str(p), str(compiled_sim.CCU2C_MODEL)],
+                            str(tmp_path / "a.vvp"), str(p), *map(str, compiled_sim.ECP5_MODELS)],
                            capture_output=True, text=True)
         assert r.returncode == 0 and not r.stderr.strip(), (p.name, "ecp5", r.stderr[:2000])
     r = subprocess.run(["iverilog", "-g2012", "-s", synth.HARNESS, "-o", str(tmp_path / "h.vvp"),

@@ -3,7 +3,8 @@
 
 Many netlists share one Verilator build (rtl.compiled_sim): 220 random netlists of varied
 depth, width, class count, group size (1 to 13, mostly not powers of two), input count,
-register spacing and gate mix (uniform, wire-heavy, constant-heavy), each with its own
+register spacing and gate mix (uniform, wire-heavy, constant-heavy), a third of them with
+GroupSum tables (block RAM in the ECP5 form) for some or all of their bits, each with its own
 random inputs and idle cycles; four with groups of 49 to 150 bits (deep adder trees, carry-ins
 on several levels); plus the trained digits, mnist5k and mnist5k-2000 netlists on 1,000+
 inputs each. A design with one gate deliberately changed must be caught.
@@ -67,13 +68,15 @@ def random_batch(tmp_path_factory):
     for i in range(N_RANDOM):
         net, k, prune = random_case(rng, i)
         nets.append(net)
-        designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune))
+        # tables: from one per class to three (enough for every bit of most groups)
+        brams = int(rng.integers(net.classes // 2 + 1, 2 * net.classes)) if i % 3 == 0 else 0
+        designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune, brams=brams))
         n = int(rng.integers(30, 90))
         inputs.append(rng.integers(0, 2, (n, net.inputs), dtype=np.uint8))
     for i, (classes, group) in enumerate(WIDE):
         net = random_netlist(rng, 40, [int(rng.integers(20, 80)), classes * group], classes)
         nets.append(net)
-        designs.append(generate(net, name=f"wide{i}", register_every=1 + i % 2))
+        designs.append(generate(net, name=f"wide{i}", register_every=1 + i % 2, brams=3 * classes * (i % 2)))
         inputs.append(rng.integers(0, 2, (60, net.inputs), dtype=np.uint8))
     # A saboteur: a netlist whose last layer is all XOR, emitted with one counted XOR
     # inverted in its adder (portable form) and in its CCU2C (the ECP5 form: a position
@@ -127,7 +130,7 @@ def test_random_netlists_bit_exact(random_batch):
 
 
 def test_random_netlists_bit_exact_on_ecp5_carry_chains(random_batch):
-    """The CCU2C form (rtl/hdl/sim/CCU2C.v models the cell) gives the same bits."""
+    """The CCU2C and DP16KD form (compiled_sim.ECP5_MODELS model the cells) gives the same bits."""
     nets, designs, inputs, *_, ecp5 = random_batch
     failures = []
     for i, got in ecp5.items():
@@ -139,6 +142,11 @@ def test_random_netlists_bit_exact_on_ecp5_carry_chains(random_batch):
     assert len(ecp5) > 100 and not failures, failures[:5]
     groups = {nets[i].group_size for i in ecp5 if i != "saboteur"}
     assert 1 in groups and any(g & (g - 1) for g in groups)   # groups of 1, not powers of 2
+    tabled = [i for i in ecp5 if i != "saboteur" and designs[i].brams]
+    assert len(tabled) > 30 and any(0 < designs[i].table_bits < nets[i].outputs for i in tabled)
+    assert any(designs[i].table_bits == nets[i].outputs for i in tabled)
+    groups = {nets[i].group_size for i in tabled}
+    assert 1 in groups and any(g & (g - 1) for g in groups)
 
 
 def test_saboteur_is_caught(random_batch):
@@ -164,13 +172,13 @@ def _trained(name):
     return Netlist.load(p)
 
 
-@pytest.mark.parametrize("name,register_every,carry", [
-    ("digits", 1, "portable"),
-    ("digits", 1, "ecp5"),
-    ("mnist5k-2000", 2, "ecp5"),
-    ("mnist5k", 4, "portable"),   # 32,000 gates: about two minutes of Verilator build
+@pytest.mark.parametrize("name,register_every,carry,brams", [
+    ("digits", 1, "portable", 0),
+    ("digits", 1, "ecp5", 208),       # as `lgn synth --board ulx3s-85f` builds it: every bit in tables
+    ("mnist5k-2000", 2, "ecp5", 40),  # some bits in tables, the rest on carry chains
+    ("mnist5k", 4, "portable", 0),    # 32,000 gates: about two minutes of Verilator build
 ])
-def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry):
+def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry, brams):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The
     file is named netlist.json, as `lgn train` names it, so the digits design is the very one
     `lgn demo` verifies: the build cache compiles it once for both."""
@@ -186,7 +194,7 @@ def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry):
     net.save(tmp_path / "netlist.json")
     r = lgn("rtl", tmp_path / "netlist.json", "--out", tmp_path / "rtl", "--verify",
             "--register-every", register_every, "--bits", tmp_path / "x.npy", "--carry", carry,
-            "--json", check=None)
+            "--brams", brams, "--json", check=None)
     chk = r.json
     assert chk["samples"] >= 1000
     assert r.code == 0 and chk["mismatches"] == 0, (net, chk["score_mismatches"], chk["class_mismatches"],
