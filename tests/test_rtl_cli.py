@@ -99,6 +99,9 @@ def test_lgn_rtl_verify_bits_and_scores(small, tmp_path):
     (["rtl", "{net}", "--out", "o", "--verify", "--bits", "{bad}"], "--bits has shape"),
     (["synth", "{net}", "--board", "ulx3s-85f", "--freq", "-3"], "--freq must be positive"),
     (["synth", "{net}", "--board", "ulx3s-85f", "--spread", "0.5"], "--spread must be >= 1"),
+    (["synth", "{net}", "--board", "ulx3s-85f", "--brams", "209"], "--brams must be between 0 and 208"),
+    (["rtl", "{net}", "--out", "o", "--brams", "-1"], "--brams must be >= 0"),
+    (["synth", "{net}", "--board", "pynq-z2", "--brams", "4"], "--brams is for ECP5 parts"),
 ])
 def test_cli_errors_are_one_line(small, tmp_path, args, needle):
     d, _, _ = small
@@ -262,23 +265,31 @@ def test_board_registry_is_data():
 
 
 @pytest.mark.needs("yowasp")
-def test_digits_resource_goal(tmp_path):
+@pytest.mark.parametrize("brams", [None, 0])
+def test_digits_resource_goal(tmp_path, brams):
     """The default digits netlist: <= 0.7 LUT4-equivalent per gate (LUT4 + 2 x CCU2C over the
     gates before pruning), measured by yosys synth_ecp5, and GroupSum + argmax (with the gates
-    folded into its adders) under 1.6 per counted bit (README: 1.53; it was 2.0 with full
-    adders in LUTs). Place-and-route of the whole digits design takes several minutes here,
-    so its Fmax is measured by `lgn synth` (README) and only checked when LGN_FULL_SYNTH=1."""
+    folded into its adders) <= 1.0 per counted bit with its tables in block RAM (README: 0.83,
+    the default), under 1.6 without (`--brams 0`, README: 1.54; it was 2.0 with full adders in
+    LUTs). Place-and-route of the whole digits design takes several minutes here, so its Fmax
+    is measured by `lgn synth` (README) and only checked when LGN_FULL_SYNTH=1."""
     p = DATA / "digits.netlist.json"
     if not p.exists():
         pytest.skip(f"{p} is not in the repository yet")
     full = os.environ.get("LGN_FULL_SYNTH") == "1"
     args = ["synth", p, "--board", "ulx3s-85f", "--out", tmp_path / "d", "--json"]
+    args += [] if brams is None else ["--brams", brams]
     rep = lgn(*args + ([] if full else ["--no-pnr"])).json
     assert rep["gates"] == Netlist.load(p).gates
     assert rep["lut4_equivalent"] == rep["luts"] + 2 * rep["carry_cells"]
     assert rep["lut4_equivalent_per_gate"] <= 0.7, rep
     gs = rep["groupsum_argmax"]
-    assert gs["carry_cells"] > 0 and (gs["luts"] + 2 * gs["carry_cells"]) / rep["counted_bits"] < 1.6, rep
+    per_bit = (gs["luts"] + 2 * gs["carry_cells"]) / rep["counted_bits"]
+    assert rep["brams"] == gs["brams"] and rep["gate_layers"]["brams"] == 0
+    if brams is None:   # every counted bit on a table, two to a DP16KD
+        assert 0 < gs["brams"] <= 208 and per_bit <= 1.0, rep
+    else:
+        assert gs["brams"] == 0 and gs["carry_cells"] > 0 and per_bit < 1.6, rep
     if full:
         assert rep["fmax_mhz"] >= 250, rep
 

@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--register-every", type=int, default=1, metavar="K",
                    help="pipeline register after every K gate layers (default 1)")
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
+    p.add_argument("--brams", type=int, default=0, metavar="N",
+                   help="count part of the last layer with tables in N ECP5 block RAMs (DP16KD, two "
+                        "tables each; the portable form sums the same bits); default 0")
     p.add_argument("--verify", action="store_true", help="simulate with Verilator + cocotb against the software model")
     p.add_argument("--samples", type=int, default=None,
                    help="with --verify: use N samples (random bits if no --dataset/--bits; default 1000)")
@@ -51,6 +54,8 @@ def run(args) -> dict:
     from rtl.gen_verilog import generate, module_name
     if args.register_every < 1:
         raise ValueError(f"--register-every must be >= 1, got {args.register_every}")
+    if args.brams < 0:
+        raise ValueError(f"--brams must be >= 0, got {args.brams}")
     if args.samples is not None and args.samples < 1:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
     if not args.verify and (args.bits or args.dataset or args.scores_out or args.waves or args.samples
@@ -61,7 +66,7 @@ def run(args) -> dict:
     name = module_name(args.name or f"lgn_{Path(args.netlist).stem}")
     t0 = time.perf_counter()
     d = generate(net, name=name, register_every=args.register_every, prune=not args.no_prune,
-                 source=os.path.basename(args.netlist))
+                 source=os.path.basename(args.netlist), brams=args.brams)
     out = Path(args.out)
     vpath = out / f"{d.top}.v"
     write_atomic(vpath, d.verilog.encode())

@@ -33,6 +33,9 @@ def register(sub) -> None:
                         "they reach the die's edges), then route; for large randomly wired networks that "
                         "do not route packed (default 1: place and route in one nextpnr run)")
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
+    p.add_argument("--brams", type=int, default=None, metavar="N",
+                   help="ECP5: count part of the last layer with tables in up to N block RAMs (DP16KD, "
+                        "two tables each; default: every block RAM of the part)")
     p.add_argument("--no-pnr", action="store_true", help="ECP5: stop after yosys (cell counts, no Fmax)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -50,11 +53,21 @@ def run(args) -> dict:
     if not args.spread >= 1:
         raise ValueError(f"--spread must be >= 1, got {args.spread}")
     board = get(args.board)
+    part = board.part
+    if part.family != "ecp5":   # tables are DP16KDs; other families count every bit with adders
+        if args.brams:
+            raise ValueError(f"--brams is for ECP5 parts (GroupSum's tables are DP16KDs); the "
+                             f"{board.name}'s {part.device} counts with adders")
+        brams = 0
+    else:
+        brams = part.brams if args.brams is None else args.brams
+    if not 0 <= brams <= part.brams:
+        raise ValueError(f"--brams must be between 0 and {part.brams} (the {part.device}'s), got {brams}")
     net = Netlist.load(args.netlist)
     stem = Path(args.netlist).stem
     out = Path(args.out or os.path.join("synth", f"{stem}-{board.name}"))
     d = generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
-                 prune=not args.no_prune, source=os.path.basename(args.netlist))
+                 prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams)
     log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
     t0 = time.perf_counter()
     try:
@@ -68,5 +81,5 @@ def run(args) -> dict:
     rep["out"] = str(out)
     if rep.get("fmax_mhz"):
         log(f"synth: {rep['luts']} LUT4 + {rep['carry_cells']} CCU2C ({rep['lut4_equivalent_per_gate']} "
-            f"LUT4-eq/gate), {rep['ffs']} FF, Fmax {rep['fmax_mhz']} MHz; report in {out / 'report.json'}")
+            f"LUT4-eq/gate) + {rep['brams']} DP16KD, {rep['ffs']} FF, Fmax {rep['fmax_mhz']} MHz; report in {out / 'report.json'}")
     return rep
