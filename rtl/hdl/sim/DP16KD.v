@@ -97,9 +97,12 @@ module DP16KD #(
     localparam OUTA = REGMODE_A == "OUTREG";
     localparam OUTB = REGMODE_B == "OUTREG";
     /* verilator lint_on WIDTHEXPAND */
+    // word w's first bit: 20 (w / 4) + 4 (w % 4) + (w % 4 >= 2)
+    function automatic [14:0] bit_of(input [11:0] w);
+        bit_of = {1'b0, w[11:2], 4'b0} + {3'b0, w[11:2], 2'b0} + {11'b0, w[1:0], 2'b0} + {14'b0, w[1]};
+    endfunction
     // port A
-    wire [11:0] wa = {ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2};
-    wire [14:0] ba = {1'b0, wa[11:2], 4'b0} + {3'b0, wa[11:2], 2'b0} + {11'b0, wa[1:0], 2'b0} + {14'b0, wa[1]};
+    wire [14:0] ba = bit_of({ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2});
     reg [3:0] la, qa;   // the read latch, the output register
     always @(posedge CLKA) begin
         if (CEA) la <= MEM[ba +: 4];
@@ -107,8 +110,7 @@ module DP16KD #(
     end
     assign {DOA3, DOA2, DOA1, DOA0} = OUTA ? qa : la;
     // port B
-    wire [11:0] wb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2};
-    wire [14:0] bb = {1'b0, wb[11:2], 4'b0} + {3'b0, wb[11:2], 2'b0} + {11'b0, wb[1:0], 2'b0} + {14'b0, wb[1]};
+    wire [14:0] bb = bit_of({ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2});
     reg [3:0] lb, qb;   // the read latch, the output register
     always @(posedge CLKB) begin
         if (CEB) lb <= MEM[bb +: 4];
