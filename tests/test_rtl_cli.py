@@ -134,6 +134,17 @@ def test_does_not_fit_names_the_numbers(small, tmp_path):
 
 
 @pytest.mark.needs("yowasp")
+def test_synth_counts_with_adders_when_tables_would_not_hold_every_bit(tmp_path):
+    """The 12F's 32 block RAMs give each of 2 classes 32 tables of at most 15 bits: not the
+    600 bits each, so `lgn synth` (no --brams) counts with adders and says so."""
+    net = random_netlist(np.random.default_rng(8), 64, [200, 1200], 2)
+    net.save(tmp_path / "big.json")
+    r = lgn("synth", tmp_path / "big.json", "--board", "ulx3s-12f", "--no-pnr", "--out", tmp_path / "o", "--json")
+    assert r.json["brams"] == 0 and r.json["groupsum_argmax"]["carry_cells"] > 0
+    assert "would count" in r.err and "--brams 32" in r.err
+
+
+@pytest.mark.needs("yowasp")
 def test_synth_pnr_options_reach_nextpnr(small, tmp_path, monkeypatch):
     """`lgn synth --placer/--router/--seed/--spread` end up on nextpnr's command line (yosys runs
     for real on the small network; nextpnr is stubbed out so this stays fast). With --spread the

@@ -35,7 +35,8 @@ def register(sub) -> None:
     p.add_argument("--no-prune", action="store_true", help="emit the netlist as given (no pruning pass)")
     p.add_argument("--brams", type=int, default=None, metavar="N",
                    help="ECP5: count part of the last layer with tables in up to N block RAMs (DP16KD, "
-                        "two tables each; default: every block RAM of the part)")
+                        "two tables each; default: every block RAM of the part if their tables then "
+                        "count every bit, else none)")
     p.add_argument("--no-pnr", action="store_true", help="ECP5: stop after yosys (cell counts, no Fmax)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -66,8 +67,17 @@ def run(args) -> dict:
     net = Netlist.load(args.netlist)
     stem = Path(args.netlist).stem
     out = Path(args.out or os.path.join("synth", f"{stem}-{board.name}"))
-    d = generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
-                 prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams)
+
+    def design(brams):
+        return generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
+                        prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams)
+    d = design(brams)
+    if args.brams is None and d.table_bits < d.counted_bits:
+        # tables for part of the bits keep the adder trees and add registers: mnist5k on the
+        # 85F (2,849 of 8,000 bits on tables) was far from routed after 22 minutes of router1
+        log(f"synth: the {part.device}'s {part.brams} block RAMs would count {d.table_bits} of "
+            f"{d.counted_bits} bits: counting them all with adders (--brams {part.brams} uses them)")
+        d = design(0)
     log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
     t0 = time.perf_counter()
     try:
