@@ -581,7 +581,8 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int,
     em = _Emitter()
     # the taps get a register of their own here: the gate layers' registers are spread over
     # the die, and a carry chain after a long route was the slowest path
-    # (unread when every counted bit is constant or on a table, which registers its own)
+    # (possibly unread: when every counted bit is constant, or, with a table port for each
+    # class, when every bit fits on tables, which register their own copies)
     unread = rom_ports >= C or not any(d.signals for ds in classes for d in ds)
     em.lines += (["    /* verilator lint_off UNUSEDSIGNAL */"] if unread else []) + [
         f"    reg [{n_bits - 1}:0] taps;", "    always @(posedge clk) taps <= bits;"] + (
