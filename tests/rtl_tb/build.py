@@ -5,6 +5,7 @@ once) and their cocotb runs."""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def run(model, module: str, case: str, extra_env: dict | None = None) -> None:
     total, failed = get_results(xml)
     if total != 1 or failed:
         raise TbError(f"cocotb test {module}.{case}: {total} run, {failed} failed (see the log above, {xml})")
+    shutil.rmtree(work)     # kept only when the case fails, for its results file
 
 
 def small_core():
