@@ -18,11 +18,9 @@ import torch
 from torch import nn
 
 from host.gates import N_OPS, RELAXED_COEFFS
+from host.train_config import CONNECTIONS
 
 A_GATE = 3  # pass-through of input a: what residual init favours
-
-
-CONNECTIONS = ("random", "unique", "local")
 
 
 def make_connections(in_dim: int, out_dim: int, kind: str, generator: torch.Generator | None = None,

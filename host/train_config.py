@@ -9,6 +9,7 @@ from dataclasses import Field, dataclass, field, fields
 from host import datasets
 
 SCHEDULES = ("cosine", "constant")
+CONNECTIONS = ("random", "unique", "local")   # how a layer's gates pick their inputs (host.layers)
 
 
 def _option(default, help: str, **cli):
@@ -32,7 +33,7 @@ class TrainConfig:
     batch_size: int = _option(100, "training batch size")
     epochs: int = _option(60, "training epochs")
     connections: str = _option("random", "how gate inputs are drawn (local: from a window of the "
-                               "image, for short wires on an FPGA)", choices=("random", "unique", "local"))
+                               "image, for short wires on an FPGA)", choices=CONNECTIONS)
     window: int = _option(0, "local wiring: each gate reads from +-N pixels of its place (0: a 14th "
                           "of the image's side, at least 1)", metavar="N")
     init: str = _option("gaussian", "gate weight initialisation", choices=("gaussian", "residual"))
