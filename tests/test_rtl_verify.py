@@ -5,9 +5,9 @@ Many netlists share one Verilator build (rtl.compiled_sim): 220 random netlists 
 depth, width, class count, group size (1 to 13, mostly not powers of two), input count,
 register spacing and gate mix (uniform, wire-heavy, constant-heavy), a fifth of them (of
 every kind) with GroupSum tables (block RAM in the ECP5 form) for some or all of their bits,
-each with its own random inputs and idle cycles; four with groups of 49 to 150 bits (deep adder trees, carry-ins
-on several levels); plus the trained digits, mnist5k and mnist5k-2000 netlists on 1,000+
-inputs each. A design with one gate deliberately changed must be caught.
+each with its own random inputs and idle cycles; four with groups of 49 to 150 bits (deep
+adder trees, carry-ins on several levels); plus the trained digits, mnist5k and mnist5k-2000
+netlists on 1,000+ inputs each. A design with one gate deliberately changed must be caught.
 """
 import re
 import time
@@ -27,11 +27,12 @@ DATA = Path(__file__).resolve().parent / "data"
 N_RANDOM = 220
 # (classes, group size) of random netlists with large groups
 WIDE = [(2, 49), (3, 97), (2, 150), (1, 120)]
+KINDS = 6   # random_case's shapes: netlist i is of kind i % KINDS
 
 
 def random_case(rng, i):
     """One random netlist shape; the kinds cycle so every kind is well represented."""
-    kind = i % 6
+    kind = i % KINDS
     classes = int(rng.integers(1, 8))
     group = int(rng.integers(1, 14))
     inputs = int(rng.integers(1, 70))
@@ -69,7 +70,7 @@ def random_batch(tmp_path_factory):
         net, k, prune = random_case(rng, i)
         nets.append(net)
         # tables: from one per class to three (enough for every bit of most groups), on every
-        # fifth netlist (5 and the 6 kinds are coprime: every kind gets tables)
+        # fifth netlist (5 and KINDS are coprime: every kind gets tables)
         brams = int(rng.integers(net.classes // 2 + 1, 2 * net.classes)) if i % 5 == 0 else 0
         designs.append(generate(net, name=f"rnd{i}", register_every=k, prune=prune, brams=brams))
         n = int(rng.integers(30, 90))
@@ -141,12 +142,12 @@ def test_random_netlists_bit_exact_on_ecp5_carry_chains(random_batch):
         if chk.mismatches:
             failures.append((i, nets[i], chk.mismatches, chk.missing))
     assert len(ecp5) > 100 and not failures, failures[:5]
-    assert {i % 6 for i in ecp5 if i != "saboteur" and i < N_RANDOM} == set(range(6))   # every kind
+    assert {i % KINDS for i in ecp5 if i != "saboteur" and i < N_RANDOM} == set(range(KINDS))
     groups = {nets[i].group_size for i in ecp5 if i != "saboteur"}
     assert 1 in groups and any(g & (g - 1) for g in groups)   # groups of 1, not powers of 2
     tabled = [i for i in ecp5 if i != "saboteur" and designs[i].brams]
     assert len(tabled) > 20 and any(0 < designs[i].table_bits < nets[i].outputs for i in tabled)
-    assert {i % 6 for i in tabled if i < N_RANDOM} == set(range(6))   # every kind (random_case)
+    assert {i % KINDS for i in tabled if i < N_RANDOM} == set(range(KINDS))
     assert any(designs[i].table_bits == nets[i].outputs for i in tabled)
     groups = {nets[i].group_size for i in tabled}
     assert 1 in groups and any(g & (g - 1) for g in groups)
