@@ -3,6 +3,7 @@ import fcntl
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,19 @@ def pytest_configure(config):
                                        "verilator, yowasp, cc, iverilog (tests/helpers.py checks them)")
     config.addinivalue_line("markers", "serial: runs alone, with no test in another pytest-xdist "
                                        "worker at the same time (it measures time)")
+    if not hasattr(config, "workerinput") and config.getoption("testrunuid", None) is None:
+        # pick the run id pytest-xdist would, so that this process knows which lock file to remove
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+def pytest_unconfigure(config):
+    run = None if hasattr(config, "workerinput") else config.getoption("testrunuid", None)
+    if run:
+        _lock_path(run).unlink(missing_ok=True)
+
+
+def _lock_path(run: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"lgn-tests-{run}.lock"
 
 
 def pytest_collection_modifyitems(items):
@@ -50,7 +64,7 @@ def pytest_runtest_protocol(item, nextitem):
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")     # the same in every worker of a run
     if run is None:
         return (yield)
-    with open(Path(tempfile.gettempdir()) / f"lgn-tests-{run}.lock", "a") as f:
+    with open(_lock_path(run), "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX if item.get_closest_marker("serial") else fcntl.LOCK_SH)
         return (yield)
 
