@@ -139,6 +139,11 @@ def rom_split(dots: list[Dot], ports: int) -> tuple[list[Rom], int]:
     return roms, len(dots)
 
 
+def table_bits(classes: list[list[Dot]], rom_ports: int) -> int:
+    """How many dots `emit` counts with tables when it may use `rom_ports` of them."""
+    return sum(rom_split(dots, rom_ports // len(classes))[1] for dots in classes)
+
+
 def initvals(tables: list[list[int]]) -> list[int]:
     """DP16KD INITVAL_00..3F for 4-bit words (4,096 in all; `tables` of 2,048 words each
     fill it from word 0), in yosys's layout for that width: word w at bit 20 (w // 4) +

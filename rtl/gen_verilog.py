@@ -133,10 +133,12 @@ def module_name(text: str) -> str:
 
 
 def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune: bool = True,
-             source: str | None = None, brams: int = 0) -> RtlDesign:
+             source: str | None = None, brams: int = 0, all_or_none: bool = False) -> RtlDesign:
     """Verilog for `net`. `register_every` = gate layers per pipeline stage (>= 1);
     the last layer is always followed by a register. `source` names the netlist in the header.
-    `brams`: block RAMs (ECP5 DP16KD, two tables each) GroupSum may count bits with."""
+    `brams`: block RAMs (ECP5 DP16KD, two tables each) GroupSum may count bits with;
+    `all_or_none`: use them only if their tables count every bit (tables for part of the bits
+    keep the adder trees and add registers)."""
     if brams < 0:
         raise ValueError(f"brams must be >= 0, got {brams}")
     if register_every < 1:
@@ -149,6 +151,8 @@ def generate(net: Netlist, name: str = "lgn_net", register_every: int = 1, prune
         net, report = prune_netlist(net)
     g = _Builder(net, register_every, 2 * brams)
     g.build()
+    if all_or_none and gen_groupsum.table_bits(g.dots(), g.rom_ports) < net.outputs:
+        g.rom_ports = 0
     text = g.emit(name, source=source, gates_in=gates_in, report=report)
     return RtlDesign(verilog=text, top=name, inputs=net.inputs, classes=net.classes,
                      score_width=g.sw, class_width=g.cw, latency=g.latency,

@@ -141,7 +141,16 @@ def test_synth_counts_with_adders_when_tables_would_not_hold_every_bit(tmp_path)
     net.save(tmp_path / "big.json")
     r = lgn("synth", tmp_path / "big.json", "--board", "ulx3s-12f", "--no-pnr", "--out", tmp_path / "o", "--json")
     assert r.json["brams"] == 0 and r.json["groupsum_argmax"]["carry_cells"] > 0
-    assert "would count" in r.err and "--brams 32" in r.err
+    assert "would not count all 1200 bits" in r.err and "--brams 32" in r.err
+
+
+def test_generate_all_or_none_keeps_tables_only_if_they_count_every_bit():
+    net = random_netlist(np.random.default_rng(8), 64, [200, 1200], 2)
+    part_only = generate(net, brams=32)
+    assert 0 < part_only.table_bits < 1200 and part_only.brams == 32
+    assert generate(net, brams=32, all_or_none=True).brams == 0
+    every = generate(net, brams=208, all_or_none=True)
+    assert every.table_bits == 1200 and every.verilog == generate(net, brams=208).verilog
 
 
 @pytest.mark.needs("yowasp")

@@ -68,16 +68,14 @@ def run(args) -> dict:
     stem = Path(args.netlist).stem
     out = Path(args.out or os.path.join("synth", f"{stem}-{board.name}"))
 
-    def design(brams):
-        return generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
-                        prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams)
-    d = design(brams)
-    if args.brams is None and d.table_bits < d.counted_bits:
-        # tables for part of the bits keep the adder trees and add registers: mnist5k on the
-        # 85F (2,849 of 8,000 bits on tables) was far from routed after 22 minutes of router1
-        log(f"synth: the {part.device}'s {part.brams} block RAMs would count {d.table_bits} of "
-            f"{d.counted_bits} bits: counting them all with adders (--brams {part.brams} uses them)")
-        d = design(0)
+    # by default tables only where they count every bit: mnist5k on the 85F (2,849 of 8,000 bits
+    # on tables) was far from routed after 22 minutes of router1
+    d = generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
+                 prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams,
+                 all_or_none=args.brams is None)
+    if args.brams is None and brams and d.table_bits < d.counted_bits:
+        log(f"synth: the {part.device}'s {part.brams} block RAMs would not count all {d.counted_bits} "
+            f"bits: counting them with adders (--brams {part.brams} uses them)")
     log(f"synth: {net!r}: {d.gates} gates, {d.gates_pruned} after pruning, latency {d.latency} cycles")
     t0 = time.perf_counter()
     try:
