@@ -47,7 +47,7 @@ _ULX3S = Engine(lanes=8, gates_per_cycle=1, max_layers=8, max_classes=10, clock_
 #: 2 lanes (two digits samples take 8,000 clocks, 0.13 ms, against 0.4 ms on the wire) and
 #: 1 KiB frames (15 samples a RUN): each halving saved about 1,000 LUT4 in synthesis.
 ULX3S_SMALL = _ULX3S.replace(lanes=2, max_inputs=512, max_width=2048, max_gates=8192, max_body=1024)
-#: Holds the default mnist5k network (2,352 inputs, 4 x 8,000 gates).
+#: Holds mnist5k networks up to 4 x 8,000 gates (2,352 inputs; the default is 4 x 5,000).
 ULX3S_LARGE = _ULX3S.replace(max_inputs=2560, max_width=8192, max_gates=32768, max_body=4096)
 #: The PYNQ-Z2 build: the AXI wrapper at the PS's 100 MHz FCLK0; holds mnist5k.
 PYNQ_Z2 = _ULX3S.replace(clock_hz=100_000_000, max_inputs=2560, max_width=8192, max_gates=32768,

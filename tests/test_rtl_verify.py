@@ -183,7 +183,7 @@ def _trained(name):
     # every bit on tables in the random netlists
     ("digits", 1, "ecp5", 20),
     ("mnist5k-2000", 2, "ecp5", 40),  # some bits in tables, the rest on carry chains
-    ("mnist5k", 4, "portable", 0),    # 32,000 gates: about two minutes of Verilator build
+    ("mnist5k", 4, "portable", 0),    # 20,000 gates: about a minute of Verilator build
 ])
 def test_trained_netlist_bit_exact(tmp_path, name, register_every, carry, brams):
     """Dataset test samples plus random bits, >= 1,000 inputs, through `lgn rtl --verify`. The

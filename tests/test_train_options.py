@@ -79,7 +79,7 @@ def test_help_lists_every_option_with_its_defaults(monkeypatch):
     text = " ".join(lgn("train", "--help").out.split())
     for f in options():
         assert flag(f.name) in text, f.name
-    assert "(default 2000; mnist5k: 8000; breast-cancer: 400; mnist, fashion-mnist: 16000)" in text
+    assert "(default 2000; mnist5k: 5000; breast-cancer: 400; mnist, fashion-mnist: 16000)" in text
     assert "(default constant; mnist5k, breast-cancer, mnist, fashion-mnist: cosine)" in text
 
 

@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 
 def _defaults(f) -> str:
-    """'default 2000; mnist5k: 8000; mnist, fashion-mnist: 16000' from the one table."""
+    """'default 2000; mnist5k: 5000; mnist, fashion-mnist: 16000' from the one table."""
     from host.train_config import DEFAULTS
     by_value: dict = {}
     for name, row in DEFAULTS.items():
