@@ -68,8 +68,8 @@ def run(args) -> dict:
     stem = Path(args.netlist).stem
     out = Path(args.out or os.path.join("synth", f"{stem}-{board.name}"))
 
-    # by default tables only where they count every bit: mnist5k on the 85F (2,849 of 8,000 bits
-    # on tables) was far from routed after 22 minutes of router1
+    # by default tables only where they count every bit: the 4 x 8,000 mnist5k network on the 85F
+    # (2,849 of 8,000 bits on tables) was far from routed after 22 minutes of router1
     d = generate(net, name=module_name(f"lgn_{stem}"), register_every=args.register_every,
                  prune=not args.no_prune, source=os.path.basename(args.netlist), brams=brams,
                  all_or_none=args.brams is None)
