@@ -139,9 +139,14 @@ def rom_split(dots: list[Dot], ports: int) -> tuple[list[Rom], int]:
     return roms, len(dots)
 
 
+def class_tables(classes: list[list[Dot]], rom_ports: int) -> list[tuple[list[Rom], int]]:
+    """Per class, its tables and how many of its dots they take: `rom_ports` split evenly."""
+    return [rom_split(dots, rom_ports // len(classes)) for dots in classes]
+
+
 def table_bits(classes: list[list[Dot]], rom_ports: int) -> int:
     """How many dots `emit` counts with tables when it may use `rom_ports` of them."""
-    return sum(rom_split(dots, rom_ports // len(classes))[1] for dots in classes)
+    return sum(n for _, n in class_tables(classes, rom_ports))
 
 
 def initvals(tables: list[list[int]]) -> list[int]:
@@ -593,8 +598,7 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int,
         f"    reg [{n_bits - 1}:0] taps;", "    always @(posedge clk) taps <= bits;"] + (
         ["    /* verilator lint_on UNUSEDSIGNAL */"] if unread else [])
     roots, depths, n_mat, n_leaves = [], [], 0, 0
-    for c, dots in enumerate(classes):
-        roms, n_rom = rom_split(dots, rom_ports // C)
+    for c, (dots, (roms, n_rom)) in enumerate(zip(classes, class_tables(classes, rom_ports))):
         t = tree(dots[n_rom:], f"c{c}") if n_rom < G else Tree([], [], [])
         for k, d in enumerate(t.materialized):
             em.lines.append(f"    wire c{c}_m{k} = {d.expr()};  // a two-signal dot that is 1 at (0, 0)")
