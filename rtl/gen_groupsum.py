@@ -39,7 +39,11 @@ order) on tables while it has ports (rom_ports // classes), the rest on carry-ch
 A dot's role (pair, first or second operand, carry-in) is chosen by its kind, but within
 each role the dots are dealt out in netlist order, and each level pairs numbers that lie
 near each other (sorted by size only within runs of BLOCK): an adder counts neighbours, so
-that a placer can keep a locally wired network's counting as short as its gate layers.
+that a placer can keep a locally wired network's counting as short as its gate layers. A
+class with tables pairs by place alone (runs of TABLE_BLOCK): tables next to each other in
+the block RAMs (two to a block, in order) first. Block RAMs sit at fixed sites along their
+rows, so pairing by size there made the first adders reach across the row and cost Fmax
+(the README's digits rows give both).
 
 The argmax compares (score, class) pairs in a balanced tree where the right (higher class)
 operand wins only if its score is strictly greater, so ties go to the lowest class index,
@@ -58,6 +62,7 @@ ROM_MAX = 15            # dots per table: its 4-bit words count at most 15
 # a flip-flop cell as yosys maps `q <= d` (no enable, no reset) on the ECP5
 TRELLIS_FF_PARAMS = '.GSR("DISABLED"), .CEMUX("1"), .CLKMUX("CLK"), .LSRMUX("LSR"), .REGSET("RESET")'
 BLOCK = 16              # numbers of a level sorted by size before pairing, in place order
+TABLE_BLOCK = 2         # the same with tables: pairs by place, the larger number first
 ECP5_DEFINE = "LGN_ECP5_CARRY"
 
 
@@ -361,12 +366,12 @@ def _cins_by_level(levels: list[list[tuple]], cins: list[tuple[float, Dot]]) -> 
     return out
 
 
-def _near_like(maxes: list[int], places: list[float]) -> list[int]:
-    """An order of a level's numbers for pairing: by place, and within runs of BLOCK by size
-    (a number paired with one of like size wastes no chain position)."""
+def _near_like(maxes: list[int], places: list[float], block: int = BLOCK) -> list[int]:
+    """An order of a level's numbers for pairing: by place, and within runs of `block` by
+    size (a number paired with one of like size wastes no chain position)."""
     order = sorted(range(len(maxes)), key=lambda i: places[i])
-    return [i for b in range(0, len(order), BLOCK)
-            for i in sorted(order[b:b + BLOCK], key=lambda i: -maxes[i])]
+    return [i for b in range(0, len(order), block)
+            for i in sorted(order[b:b + block], key=lambda i: -maxes[i])]
 
 
 # -- emission ----------------------------------------------------------------------------------
@@ -624,7 +629,7 @@ def emit(name: str, n_bits: int, classes: list[list[Dot]], sw: int, cw: int,
         cins = _cins_by_level(levels, [(n_rom + p, d) for p, d in t.cins])
         for lv, merges in enumerate(levels, start=2):
             tag = f"c{c}_l{lv}"
-            order = _near_like(maxes, places)
+            order = _near_like(maxes, places, TABLE_BLOCK if roms else BLOCK)
             cur, maxes, places = ([v[i] for i in order] for v in (cur, maxes, places))
             two = [m for m in merges if len(m) == 2]
             got = iter(_match([(places[i] + places[j]) / 2 for i, j in two], cins[lv]))

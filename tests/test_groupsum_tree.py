@@ -2,14 +2,15 @@
 """The shape of GroupSum's adder tree (rtl/gen_groupsum.py), in Python: the leaves and
 carry-ins count every bit once, each leaf counts neighbours in netlist order, and the
 carry-ins go to the deepest merges first; tables take the first dots in order, within their
-address bits and word size, and their words are the dots' sums. The Verilog itself is
-tested bit for bit in test_rtl_verify."""
+address bits and word size, and their words are the dots' sums, and the first adders pair
+tables by place. The Verilog itself is tested bit for bit in test_rtl_verify."""
 import re
 
 import numpy as np
 import pytest
 
-from rtl.gen_groupsum import ROM_BITS, ROM_MAX, Dot, _cins_by_level, _take, merge_levels, rom_split, tree
+from rtl.gen_groupsum import (ROM_BITS, ROM_MAX, Dot, _cins_by_level, _take, emit, merge_levels, rom_split,
+                              tree)
 
 
 def _dots(rng, n):
@@ -114,3 +115,28 @@ def test_tables_take_the_first_dots_and_sum_them(n, ports):
         for w in rng.integers(0, 1 << ROM_BITS, 50):
             env = {a: (int(w) >> i) & 1 for i, a in enumerate(r.addr)}
             assert r.word(int(w)) == sum(d.at(env.get(d.a, 0), env.get(d.b, 0)) for d in r.dots)
+
+
+def test_tables_pair_by_place():
+    """With tables, the first adder level adds tables 0 + 1, 2 + 3, ... of each class, the
+    order they sit in the block RAMs, whatever their widths (sorting by width would pair
+    tables across the row)."""
+    C, G, N = 3, 160, 1000
+    rng = np.random.default_rng(11)
+    # runs of dots over neighbouring signals (15 to a table, 4-bit words) and over signals
+    # from all over (5 to a table, 3-bit words)
+    classes = [[Dot.gate(int(rng.integers(0, 16)), *(f"taps[{int(x)}]" for x in
+                (rng.integers(0, N, 2) if (i // 20) % 2 else (i, i + 1))))
+                for i in range(G)] for _ in range(C)]
+    v = "\n".join(emit("t", N, classes, G.bit_length(), 2, rom_ports=C * 40)[0])
+    for c in range(C):
+        widths = {int(w) for w in re.findall(rf"wire \[(\d+):0\] c{c}_l1_r\d+;", v)}
+        assert widths == {2, 3}                                 # tables of 3 and 4 bits
+        regs = re.search(rf"c{c}_l1o <= {{(.*?)}};", v, re.S).group(1).split(",")
+        table = [int(re.search(r"_r(\d+)\[", b).group(1)) for b in reversed(regs)]
+        adders = re.findall(rf"assign c{c}_l2_a(\d+) = (.*);", v)
+        assert len(adders) == (max(table) + 1) // 2
+        for k, rhs in adders:
+            ops = [{table[int(i)] for i in re.findall(rf"c{c}_l1o\[(\d+)\]", o)}
+                   for o in re.findall(r"{([^}]*)}", rhs)]
+            assert sorted(t for op in ops for t in op) == [2 * int(k), 2 * int(k) + 1], (k, ops)

@@ -289,7 +289,7 @@ def test_board_registry_is_data():
 def test_digits_resource_goal(tmp_path, brams):
     """The default digits netlist: <= 0.7 LUT4-equivalent per gate (LUT4 + 2 x CCU2C over the
     gates before pruning), measured by yosys synth_ecp5, and GroupSum + argmax (with the gates
-    folded into its adders) <= 1.0 per counted bit with its tables in block RAM (README: 0.83,
+    folded into its adders) <= 1.0 per counted bit with its tables in block RAM (README: 0.82,
     the default), under 1.6 without (`--brams 0`, README: 1.54; it was 2.0 with full adders in
     LUTs). Place-and-route of the whole digits design takes several minutes here, so its Fmax
     is measured by `lgn synth` (README) and only checked when LGN_FULL_SYNTH=1."""
