@@ -43,7 +43,7 @@ that a placer can keep a locally wired network's counting as short as its gate l
 class with tables pairs by place alone (runs of TABLE_BLOCK): tables next to each other in
 the block RAMs (two to a block, in order) first. Block RAMs sit at fixed sites along their
 rows, so pairing by size there made the first adders reach across the row and cost Fmax
-(the README's digits rows give both).
+(the README's requirement-2 paragraph gives both).
 
 The argmax compares (score, class) pairs in a balanced tree where the right (higher class)
 operand wins only if its score is strictly greater, so ties go to the lowest class index,
@@ -366,7 +366,7 @@ def _cins_by_level(levels: list[list[tuple]], cins: list[tuple[float, Dot]]) -> 
     return out
 
 
-def _near_like(maxes: list[int], places: list[float], block: int = BLOCK) -> list[int]:
+def _near_like(maxes: list[int], places: list[float], block: int) -> list[int]:
     """An order of a level's numbers for pairing: by place, and within runs of `block` by
     size (a number paired with one of like size wastes no chain position)."""
     order = sorted(range(len(maxes)), key=lambda i: places[i])
